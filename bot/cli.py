@@ -1,0 +1,97 @@
+"""Command line: `python -m bot {run,chat,ask,eval,bench}` (also installed as `tiktok-berater`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+
+from bot.answer import Answerer
+from bot.config import ConfigError, load_settings
+from bot.embeddings import EmbeddingModelError
+from bot.followup import Turn
+from bot.index import IndexUnavailableError
+from bot.render import render_plain
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="TikTok-Berater")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the bot (terminal chat when no Telegram token is set)")
+    sub.add_parser("chat", help="terminal chat; reads piped stdin one question per line")
+    ask = sub.add_parser("ask", help="ask questions, in order, as one conversation")
+    ask.add_argument("questions", nargs="+")
+    ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    evaluate = sub.add_parser("eval", help="score the golden question set")
+    evaluate.add_argument("--baseline", action="store_true", help="also run a tutorial-style RAG")
+    evaluate.add_argument("--fusions", action="store_true", help="compare every fusion variant")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    sub.add_parser("bench", help="measure latency, cold start, ingest and memory")
+    return parser
+
+
+def _ask(answerer: Answerer, questions: list[str], as_json: bool) -> None:
+    history: list[Turn] = []
+    for question in questions:
+        answer = answerer.ask(question, history)
+        history.append(answer.as_turn())
+        if as_json:
+            record = {
+                "question": answer.question,
+                "answer": answer.text,
+                "language": answer.language,
+                "in_scope": answer.in_scope,
+                "confidence": round(answer.confidence, 4),
+                "sources": [asdict(s) for s in answer.sources],
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(render_plain(answer) + "\n", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request URLs carry the bot token
+
+    if args.command == "bench":
+        from bot.benchmark import run_benchmarks
+
+        run_benchmarks(settings)
+        return 0
+    try:
+        answerer = Answerer.load(settings)
+    except (IndexUnavailableError, EmbeddingModelError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    if args.command == "ask":
+        _ask(answerer, args.questions, args.json)
+    elif args.command == "eval":
+        from bot.evaluation import run_eval_command
+
+        return run_eval_command(settings, answerer, args.baseline, args.fusions, args.json)
+    else:
+        from bot.chat import run_chat
+
+        if args.command == "run" and settings.telegram_bot_token is None:
+            print(
+                "No TELEGRAM_BOT_TOKEN set: starting the terminal chat. To connect Telegram, put "
+                "TELEGRAM_BOT_TOKEN=<token from @BotFather> into .env and run again.\n",
+                file=sys.stderr,
+            )
+        elif args.command == "run":
+            print(
+                "The Telegram front end is not part of this version yet; "
+                "starting the terminal chat instead.\n",
+                file=sys.stderr,
+            )
+        run_chat(answerer)
+    return 0

@@ -1,0 +1,58 @@
+"""Resolving short follow-ups ("Und wie verdient man damit Geld?") against the last turn.
+
+A follow-up leans on the previous question for its subject, so retrieval searches with both
+questions together. Cues are conjunctions at the start, pronouns that point back, or a question
+too short to stand alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.keyword import tokenize
+
+_OPENERS = re.compile(
+    r"^\s*(und|aber|oder|also|und\s+was|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|"
+    r"and|but|so|what\s+about|how\s+about|and\s+what)\b",
+    re.IGNORECASE,
+)
+_ANAPHORA = frozenset(
+    """
+    damit dabei dafür davon dazu darüber darin daran dort dorthin ihn ihm ihnen dies diese
+    dieser dieses diesem diesen solche solchen eins
+    it its that this these those they them their there he she him her
+    """.split()
+)
+_FINAL_PRONOUNS = frozenset({"das", "es", "sie", "er", "that", "it", "this", "them"})
+_WORD = re.compile(r"[a-zäöüß]+")
+_SHORT = 2  # content words: "Und wann?" or "Wie lange?" cannot stand alone
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the conversation remembers of one question."""
+
+    question: str
+    standalone: str  # the question with its context resolved, as retrieval saw it
+    language: str
+    in_scope: bool
+
+
+def is_follow_up(question: str, lang: str) -> bool:
+    words = _WORD.findall(question.lower())
+    if _OPENERS.match(question) or any(w in _ANAPHORA for w in words):
+        return True
+    # A pronoun at the very end ("Wie lange dauert das?") points back; elsewhere "das", "es" and
+    # "sie" are mostly articles or fillers ("Gibt es ...?").
+    if words and words[-1] in _FINAL_PRONOUNS:
+        return True
+    return len(tokenize(question, lang)) <= _SHORT
+
+
+def contextualize(question: str, lang: str, history: list[Turn]) -> str | None:
+    """The retrieval query for a follow-up, or None when the question stands on its own."""
+    previous = next((t for t in reversed(history) if t.in_scope), None)
+    if previous is None or not is_follow_up(question, lang):
+        return None
+    return f"{previous.standalone} {question}"

@@ -1,0 +1,48 @@
+"""Build or update the knowledge index: `python ingest.py [--rebuild] [--if-missing]`.
+
+Exit status: 0 all files ingested, 1 some files were skipped (the rest is live), 2 nothing
+could be done (the previous index, if any, stays live).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, load_settings
+from bot.embeddings import EmbeddingModelError, load_embeddings
+from bot.index import read_manifest
+from bot.ingestion import ingest
+from bot.knowledge import BadFileError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    parser.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
+    if args.if_missing and read_manifest(settings.manifest_path) is not None:
+        return 0
+    try:
+        embeddings = load_embeddings(settings.embedding_model)
+        report = ingest(settings, embeddings, rebuild=args.rebuild, show_progress=not args.quiet)
+    except (BadFileError, FileNotFoundError, EmbeddingModelError) as exc:
+        print(f"Ingest failed: {exc}", file=sys.stderr)
+        return 2
+    for file, reason in report.skipped:
+        print(f"skipped {file}: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

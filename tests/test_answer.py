@@ -1,0 +1,69 @@
+"""The engine on the real knowledge base: grounded answers, scope, follow-ups, languages."""
+
+from __future__ import annotations
+
+from bot.answer import Answerer
+from bot.evaluation import has_fact
+
+
+def test_german_question_gets_a_german_answer_with_the_fact_and_sources(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie lange dauert ein Match im TikTok-Live?")
+    assert answer.in_scope and answer.language == "de"
+    assert has_fact(answer.text, ["5 Minuten", "fünf Minuten", "5-minütig"])
+    assert answer.sources and all(s.file.startswith("de/") for s in answer.sources)
+    assert all(s.title and s.section and s.as_of for s in answer.sources)
+
+
+def test_english_question_gets_an_english_answer_from_english_guides(answerer: Answerer) -> None:
+    answer = answerer.ask("When did ByteDance buy Musical.ly and for how much?")
+    assert answer.in_scope and answer.language == "en"
+    assert has_fact(answer.text, ["November 2017"])
+    assert has_fact(answer.text, ["1 billion", "one billion"])
+    assert all(s.file.startswith("en/") for s in answer.sources)
+
+
+def test_answer_is_short_lead_plus_at_most_four_points(answerer: Answerer) -> None:
+    answer = answerer.ask("Welche Signale nutzt die For-You-Seite?")
+    lines = answer.text.splitlines()
+    assert not lines[0].startswith("•")
+    assert 1 <= len(lines) - 1 <= 4 and all(line.startswith("• ") for line in lines[1:])
+
+
+def test_out_of_scope_question_is_declined_with_what_the_bot_covers(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie backe ich ein Roggenbrot mit Sauerteig?")
+    assert not answer.in_scope
+    assert "nichts in meiner Wissensbasis" in answer.text
+    assert not answer.sources
+    assert len(answer.topics) >= 5
+
+
+def test_english_out_of_scope_is_declined_in_english(answerer: Answerer) -> None:
+    answer = answerer.ask("Who won the football world cup in 2014?")
+    assert not answer.in_scope and answer.language == "en"
+    assert "does not cover" in answer.text
+
+
+def test_follow_up_is_resolved_against_the_previous_turn(answerer: Answerer) -> None:
+    first = answerer.ask("Was sind Matches bei TikTok-Lives?")
+    follow = answerer.ask("Und wie lange dauert so eins?", [first.as_turn()])
+    assert follow.in_scope
+    assert has_fact(follow.text, ["5 Minuten", "fünf Minuten", "5-minütig"])
+
+
+def test_follow_up_without_history_about_nothing_is_not_answered_blindly(answerer: Answerer) -> None:
+    assert not answerer.ask("Und wie lange dauert so eins?").in_scope
+
+
+def test_empty_and_overlong_questions_get_a_clear_message(answerer: Answerer) -> None:
+    empty = answerer.ask("   ")
+    assert not empty.in_scope and "Frage" in empty.text
+    huge = answerer.ask("Wie funktioniert TikTok? " * 200)
+    assert not huge.in_scope and "zu lang" in huge.text
+
+
+def test_language_of_a_terse_follow_up_stays_with_the_conversation(answerer: Answerer) -> None:
+    first = answerer.ask("How many languages is TikTok available in?")
+    follow = answerer.ask("Und Märkte?", [first.as_turn()])
+    assert follow.language == "de"
+    second = answerer.ask("150?", [first.as_turn()])
+    assert second.language == "en"
