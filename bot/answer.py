@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from bot.catalog import Catalog, Entry
 from bot.compose import compose
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings, load_embeddings
@@ -54,7 +55,8 @@ class Answer:
     sources: tuple[Source, ...] = ()
     confidence: float = 0.0  # the relevance that decided in_scope
     standalone_question: str = ""
-    topics: tuple[str, ...] = field(default=())  # what the bot covers, for declined questions
+    topics: tuple[str, ...] = ()  # what the bot covers, for declined questions
+    suggestions: tuple[Entry, ...] = ()  # follow-up questions the knowledge base answers
 
     def as_turn(self) -> Turn:
         return Turn(self.question, self.standalone_question, self.language, self.in_scope)
@@ -86,12 +88,7 @@ class Answerer:
             if settings.relevance_threshold is not None
             else CALIBRATED_THRESHOLDS.get(embeddings.model_id, FALLBACK_THRESHOLD)
         )
-        self._topics = {
-            lang: tuple(
-                dict.fromkeys(c.metadata["title"] for c in index.chunks if c.metadata["lang"] == lang)
-            )
-            for lang in index.languages
-        }
+        self.catalog = Catalog(index.chunks)
 
     @classmethod
     def load(cls, settings: Settings, fusion: Fusion = Fusion.WEIGHTED) -> Answerer:
@@ -101,7 +98,8 @@ class Answerer:
         return cls(settings, embeddings, index, fusion=fusion)
 
     def topics(self, lang: str) -> tuple[str, ...]:
-        return self._topics.get(lang) or next(iter(self._topics.values()), ())
+        """Guide titles to offer when a question is declined (any language if `lang` has none)."""
+        return self.catalog.titles(lang) or self.catalog.titles("de") or self.catalog.titles("en")
 
     def retrieve(self, question: str, lang: str, history: Sequence[Turn] = ()) -> Consultation:
         """Search for `question` (resolved against `history` when it is a follow-up)."""
@@ -148,6 +146,12 @@ class Answerer:
             sources=_sources(composition.used),
             confidence=found.relevance,
             standalone_question=found.query,
+            suggestions=tuple(
+                self.catalog.suggestions(
+                    used=[h.chunk.id for h in composition.used],
+                    related=[h.chunk.id for h in found.hits if h not in composition.used],
+                )
+            ),
         )
 
     def _notice(self, question: str, lang: str, message: str) -> Answer:

@@ -78,19 +78,17 @@ def main(argv: list[str] | None = None) -> int:
         from bot.evaluation import run_eval_command
 
         return run_eval_command(settings, answerer, args.baseline, args.fusions, args.json)
+    elif args.command == "run" and settings.telegram_bot_token is not None:
+        from bot.telegram.app import run_telegram
+
+        run_telegram(settings, answerer)
     else:
         from bot.chat import run_chat
 
-        if args.command == "run" and settings.telegram_bot_token is None:
+        if args.command == "run":
             print(
                 "No TELEGRAM_BOT_TOKEN set: starting the terminal chat. To connect Telegram, put "
                 "TELEGRAM_BOT_TOKEN=<token from @BotFather> into .env and run again.\n",
-                file=sys.stderr,
-            )
-        elif args.command == "run":
-            print(
-                "The Telegram front end is not part of this version yet; "
-                "starting the terminal chat instead.\n",
                 file=sys.stderr,
             )
         run_chat(answerer)

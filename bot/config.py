@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -38,7 +39,55 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(
         None, description="Bot token from @BotFather; without it `run` opens the terminal chat."
     )
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        description="Bot API base URL; the token is appended (self-hosted: http://host:8081/bot).",
+    )
+    webhook_url: str | None = Field(None, description="Public HTTPS URL for updates; empty = long polling.")
+    webhook_listen: str = Field("0.0.0.0", description="Address the webhook server binds to.")
+    webhook_port: int = Field(8443, gt=0, lt=65536, description="Port the webhook server listens on.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Secret Telegram sends with each webhook call; empty = random per start."
+    )
+    allowed_user_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), description="Comma-separated user ids; with either list set, only they get answers."
+    )
+    allowed_chat_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), description="Comma-separated chat ids (groups) whose messages get answers."
+    )
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), description="Comma-separated user ids of staff; always allowed."
+    )
+    rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user and minute.")
+    memory_turns: int = Field(6, ge=1, description="Turns a chat remembers for follow-ups.")
+    memory_ttl_s: int = Field(1800, ge=1, description="Seconds of silence after which a chat forgets.")
+    telegram_max_rate: float = Field(
+        30.0, ge=0, description="Messages per second to Telegram overall (0 = no throttling)."
+    )
+    telegram_group_max_rate: float = Field(
+        20.0, ge=0, description="Messages per minute into one group (0 = no throttling)."
+    )
+    user_hash_salt: SecretStr | None = Field(
+        None, description="Salt for hashing user ids in logs and the store; empty = generated once."
+    )
     log_level: str = Field("WARNING", description="Python logging level.")
+
+    @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept "1, 2,3" from the environment as well as real collections."""
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    @property
+    def restricted(self) -> bool:
+        """Internal-FAQ mode: only listed users and chats get answers."""
+        return bool(self.allowed_user_ids or self.allowed_chat_ids)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "bot.sqlite3"
 
     @property
     def chroma_path(self) -> Path:

@@ -132,7 +132,7 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
         length_function=count_tokens,
         separators=["\n\n", "\n", ". ", " ", ""],
     )
-    for section, body in doc.sections:
+    for position, (section, body) in enumerate(doc.sections):
         header = f"{doc.title} – {section}\n"
         parts = [body] if count_tokens(header + body) <= max_tokens else splitter.split_text(body)
         for part_no, part in enumerate(parts):
@@ -146,6 +146,7 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
                 "as_of": doc.as_of,
                 "source": doc.source,
                 "part": part_no,
+                "position": position,  # reading order, for menus and suggestions
             }
             # Metadata is part of the identity: a new "as_of" must reach the stored chunk too.
             identity = json.dumps([part, metadata], ensure_ascii=False, sort_keys=True)

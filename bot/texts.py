@@ -1,4 +1,4 @@
-"""User-facing texts of the engine in German and English.
+"""Every user-facing text of the bot in German and English, in one place.
 
 German users are addressed with "Sie": the audience is business owners and agency staff.
 """
@@ -19,6 +19,61 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources": "Quellen",
         "as_of": "Stand",
         "example": "Wie funktioniert die For-You-Seite?",
+        "welcome": (
+            "Willkommen beim <b>TikTok-Berater</b>!\n\n"
+            "Ich beantworte Fragen zu TikTok für Unternehmen: wie der For-You-Algorithmus "
+            "funktioniert, was LIVE-Shopping bringt, wie Recruiting auf TikTok gelingt, was beim "
+            "Datenschutz gilt und woher TikTok kommt – kurz und mit Quellen.\n\n"
+            "Schreiben Sie einfach Ihre Frage oder wählen Sie ein Thema:"
+        ),
+        "help": (
+            "<b>So nutzen Sie den TikTok-Berater</b>\n"
+            "Stellen Sie Ihre Frage als Nachricht, auf Deutsch oder Englisch. Rückfragen wie "
+            "„Und wie lange dauert das?“ verstehe ich im Zusammenhang.\n\n"
+            "/themen – Themen und Beispielfragen\n"
+            "/quellen – Quellen der letzten Antwort\n"
+            "/neu – neues Gespräch beginnen\n"
+            "/datenschutz – was ich speichere\n"
+            "/vergessen – alles über Sie löschen\n\n"
+            "In Gruppen antworte ich, wenn Sie mich erwähnen oder auf meine Nachricht antworten."
+        ),
+        "choose_topic": "Wählen Sie ein Thema:",
+        "topic_questions": "Beispielfragen zu <b>{topic}</b>:",
+        "no_sources": "In diesem Chat gibt es noch keine Antwort mit Quellen.",
+        "sources_of": "Quellen der Antwort:",
+        "new_conversation": "Alles klar, wir beginnen ein neues Gespräch. Was möchten Sie wissen?",
+        "privacy": (
+            "<b>Was ich speichere</b>\n"
+            "• Den Gesprächsverlauf dieses Chats (höchstens {turns} Fragen) nur im Arbeitsspeicher, "
+            "damit ich Rückfragen verstehe; nach {minutes} Minuten Ruhe oder mit /neu ist er weg.\n"
+            "• Für die Schaltflächen „Quellen“ und 👍/👎: die Quellenangaben der letzten Antworten "
+            "und Ihre Bewertungen, mit einer gehashten Nutzerkennung statt Ihrer Telegram-ID, "
+            "ohne Ihre Fragen im Wortlaut.\n"
+            "Ihre Fragen werden nicht an Dritte geschickt: die Antworten entstehen lokal aus "
+            "der Wissensbasis.\n"
+            "Mit /vergessen löschen Sie alles, was über Sie gespeichert ist."
+        ),
+        "forget_confirm": "Soll ich alles löschen, was ich über Sie gespeichert habe?",
+        "forget_yes": "Ja, alles löschen",
+        "forget_no": "Abbrechen",
+        "forgotten": "Erledigt: Gesprächsverlauf, Quellen und Bewertungen von Ihnen sind gelöscht.",
+        "forget_cancelled": "Abgebrochen, es wurde nichts gelöscht.",
+        "not_allowed": (
+            "Dieser Bot ist ein internes Werkzeug und für Sie nicht freigeschaltet. "
+            "Bitte wenden Sie sich an Ihre Ansprechperson in der Agentur."
+        ),
+        "rate_limited": "Das waren viele Fragen auf einmal. Bitte warten Sie {seconds} Sekunden.",
+        "non_text": (
+            "Ich kann nur Textfragen beantworten – Bilder, Sprachnachrichten, Sticker oder "
+            "Dateien verstehe ich nicht. Bitte schreiben Sie Ihre Frage als Nachricht."
+        ),
+        "error": "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.",
+        "feedback_thanks": "Danke für Ihre Bewertung!",
+        "button_sources": "Quellen",
+        "expired": "Diese Schaltfläche ist nicht mehr aktuell.",
+        "inline_hint": "Frage eingeben, z. B. „Wie lange dauert ein Match?“",
+        "inline_declined": "Dazu weiß ich nichts",
+        "telegram_hint": "Zum Stellen einer Frage: schreiben Sie sie einfach als Nachricht.",
     },
     "en": {
         "out_of_scope": (
@@ -33,7 +88,95 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "as_of": "as of",
         "example": "How does the For You page work?",
+        "welcome": (
+            "Welcome to <b>TikTok-Berater</b>!\n\n"
+            "I answer questions about TikTok for businesses: how the For You algorithm works, "
+            "what LIVE shopping brings, how recruiting on TikTok succeeds, what data protection "
+            "requires and where TikTok comes from – briefly and with sources.\n\n"
+            "Just type your question or pick a topic:"
+        ),
+        "help": (
+            "<b>How to use TikTok-Berater</b>\n"
+            "Send your question as a message, in English or German. I understand follow-ups such "
+            "as \"And how long does it take?\" in context.\n\n"
+            "/topics – topics and example questions\n"
+            "/sources – sources of the last answer\n"
+            "/new – start a new conversation\n"
+            "/privacy – what I store\n"
+            "/forget – delete everything about you\n\n"
+            "In groups I answer when you mention me or reply to my message."
+        ),
+        "choose_topic": "Pick a topic:",
+        "topic_questions": "Example questions on <b>{topic}</b>:",
+        "no_sources": "There is no answer with sources in this chat yet.",
+        "sources_of": "Sources of the answer:",
+        "new_conversation": "All right, a new conversation. What would you like to know?",
+        "privacy": (
+            "<b>What I store</b>\n"
+            "• This chat's conversation (at most {turns} questions) in memory only, so that I "
+            "understand follow-ups; it is gone after {minutes} minutes of silence or with /new.\n"
+            "• For the \"Sources\" and 👍/👎 buttons: the sources of recent answers and your "
+            "ratings, with a hashed user key instead of your Telegram id, without the wording of "
+            "your questions.\n"
+            "Your questions are not sent to third parties: answers are composed locally from the "
+            "knowledge base.\n"
+            "With /forget you delete everything stored about you."
+        ),
+        "forget_confirm": "Shall I delete everything I have stored about you?",
+        "forget_yes": "Yes, delete everything",
+        "forget_no": "Cancel",
+        "forgotten": "Done: your conversation, sources and ratings are deleted.",
+        "forget_cancelled": "Cancelled, nothing was deleted.",
+        "not_allowed": (
+            "This bot is an internal tool and not enabled for you. "
+            "Please contact your agency contact person."
+        ),
+        "rate_limited": "That was a lot of questions at once. Please wait {seconds} seconds.",
+        "non_text": (
+            "I can only answer text questions – pictures, voice messages, stickers or files are "
+            "beyond me. Please type your question as a message."
+        ),
+        "error": "Sorry, something went wrong. Please try again in a moment.",
+        "feedback_thanks": "Thanks for your rating!",
+        "button_sources": "Sources",
+        "expired": "This button is no longer current.",
+        "inline_hint": "Type a question, e.g. \"How long does a match last?\"",
+        "inline_declined": "I don't know about that",
+        "telegram_hint": "To ask a question, just send it as a message.",
     },
+}
+
+
+TOPIC_MENU: tuple[tuple[str, tuple[str, ...], dict[str, str]], ...] = (
+    # (menu key, topics of the guides it opens, label per language)
+    ("algorithm", ("algorithm",), {"de": "Algorithmus", "en": "Algorithm"}),
+    ("live", ("live-commerce", "live-earnings"), {"de": "LIVE", "en": "LIVE"}),
+    ("recruiting", ("recruiting",), {"de": "Recruiting", "en": "Recruiting"}),
+    ("privacy", ("data-protection",), {"de": "Datenschutz", "en": "Data protection"}),
+    ("history", ("history",), {"de": "Geschichte", "en": "History"}),
+    ("start", ("getting-started",), {"de": "Einstieg", "en": "Getting started"}),
+)
+
+
+COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "de": (
+        ("start", "Begrüßung und Themen"),
+        ("help", "So funktioniert der Bot"),
+        ("themen", "Themen und Beispielfragen"),
+        ("quellen", "Quellen der letzten Antwort"),
+        ("neu", "Neues Gespräch beginnen"),
+        ("datenschutz", "Was der Bot speichert"),
+        ("vergessen", "Alles über mich löschen"),
+    ),
+    "en": (
+        ("start", "Welcome and topics"),
+        ("help", "How the bot works"),
+        ("topics", "Topics and example questions"),
+        ("sources", "Sources of the last answer"),
+        ("new", "Start a new conversation"),
+        ("privacy", "What the bot stores"),
+        ("forget", "Delete everything about me"),
+    ),
 }
 
 

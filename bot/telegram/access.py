@@ -1,0 +1,44 @@
+"""Who may ask, and how often."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from bot.config import Settings
+
+WINDOW_S = 60.0
+
+
+def is_allowed(settings: Settings, user_id: int | None, chat_id: int) -> bool:
+    """Public unless an allowlist is set; then the user, or the chat (a group) must be listed.
+
+    Membership in an allowed group does not let a user use the bot elsewhere: in a private chat
+    the chat id is the user's own id.
+    """
+    if not settings.restricted or (user_id is not None and user_id in settings.admin_user_ids):
+        return True
+    listed_user = user_id is not None and user_id in settings.allowed_user_ids
+    return listed_user or chat_id in settings.allowed_chat_ids
+
+
+class RateLimiter:
+    """A sliding one-minute window of questions per user."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limit = per_minute
+        self._clock = clock
+        self._asked: defaultdict[int, deque[float]] = defaultdict(deque)
+
+    def wait_seconds(self, user_id: int) -> int:
+        """0 when the user may ask now (and counts the question), else seconds to wait."""
+        now = self._clock()
+        asked = self._asked[user_id]
+        while asked and now - asked[0] >= WINDOW_S:
+            asked.popleft()
+        if len(asked) >= self._limit:
+            return max(1, math.ceil(WINDOW_S - (now - asked[0])))
+        asked.append(now)
+        return 0

@@ -1,0 +1,117 @@
+"""Composition root of the Telegram bot: builds the Application, its services and handlers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.answer import Answerer
+from bot.config import Settings
+from bot.telegram import handlers
+from bot.telegram.access import RateLimiter
+from bot.telegram.memory import ConversationMemory
+from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.store import Store, load_salt
+from bot.texts import COMMANDS
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_ATTEMPTS = 3  # a 429 from Telegram is waited out this often before it counts as an error
+
+
+def build_application(settings: Settings, answerer: Answerer) -> Application:
+    """The whole bot, ready for `run_polling`/`run_webhook` (or a test's manual lifecycle)."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    base_url = settings.telegram_api_base_url
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(base_url)
+        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_max_rate,
+                group_max_rate=settings.telegram_group_max_rate,
+                max_retries=RETRY_AFTER_ATTEMPTS,
+            )
+        )
+        .concurrent_updates(True)
+        .post_init(publish_commands)
+        .build()
+    )
+    salt = settings.user_hash_salt.get_secret_value() if settings.user_hash_salt else None
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings,
+        answerer=answerer,
+        memory=ConversationMemory(settings.memory_turns, settings.memory_ttl_s),
+        store=Store(settings.store_path, load_salt(salt, settings.data_dir)),
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+    )
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """Every handler in one ordered block; the allowlist gate runs before all of them."""
+    application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
+    application.add_handlers(
+        [
+            CommandHandler("start", handlers.start),
+            CommandHandler(["help", "hilfe"], handlers.help_command),
+            CommandHandler(["themen", "topics"], handlers.topics),
+            CommandHandler(["quellen", "sources"], handlers.sources),
+            CommandHandler(["neu", "new"], handlers.new_conversation),
+            CommandHandler(["datenschutz", "privacy"], handlers.privacy),
+            CommandHandler(["vergessen", "forget"], handlers.forget),
+            CallbackQueryHandler(handlers.on_topic_button, pattern=r"^t:"),
+            CallbackQueryHandler(handlers.on_question_button, pattern=r"^q:"),
+            CallbackQueryHandler(handlers.on_feedback_button, pattern=r"^f:[+-]:"),
+            CallbackQueryHandler(handlers.on_sources_button, pattern=r"^src:"),
+            CallbackQueryHandler(handlers.on_forget_button, pattern=r"^forget:"),
+            InlineQueryHandler(handlers.answer_inline),
+            MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, handlers.answer_question),
+            MessageHandler(
+                ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.UpdateType.EDITED, handlers.explain_text_only
+            ),
+        ]
+    )
+    application.add_error_handler(handlers.on_error)
+
+
+async def publish_commands(application: Application) -> None:
+    """The command menu in German for German clients, in English for everyone else."""
+    for lang, language_code in (("en", None), ("de", "de")):
+        commands = [BotCommand(name, description) for name, description in COMMANDS[lang]]
+        await application.bot.set_my_commands(commands, language_code=language_code)
+
+
+def run_telegram(settings: Settings, answerer: Answerer) -> None:
+    """Serve until SIGINT/SIGTERM: long polling, or a webhook when WEBHOOK_URL is set."""
+    application = build_application(settings, answerer)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret or secrets.token_urlsafe(32),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+

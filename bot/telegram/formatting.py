@@ -1,0 +1,141 @@
+"""Answers as Telegram messages: HTML escaped correctly, split within 4096 characters, buttons.
+
+Only this module knows Telegram's formatting rules; the engine hands over plain `Answer` data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.answer import Answer
+from bot.catalog import Entry
+from bot.texts import TOPIC_MENU, text
+
+MAX_MESSAGE = 4096
+BUTTON_LABEL = 60  # characters of a suggestion shown on its button
+
+
+def answer_paragraphs(answer: Answer) -> list[str]:
+    """The answer as HTML paragraphs, each with balanced tags, sources compact at the end."""
+    paragraphs = [escape(answer.text)]
+    if answer.sources:
+        label = text(answer.language, "sources")
+        stand = text(answer.language, "as_of")
+        cited = "; ".join(
+            f"{escape(s.title)} › {escape(s.section)}" + (f" ({stand} {escape(s.as_of)})" if s.as_of else "")
+            for s in answer.sources
+        )
+        paragraphs.append(f"<i>{label}: {cited}</i>")
+    elif answer.topics:
+        paragraphs.append("\n".join(f"• {escape(topic)}" for topic in answer.topics))
+    return paragraphs
+
+
+def split_html(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Pack paragraphs into messages of at most `limit` characters, breaking between them.
+
+    A paragraph longer than a whole message is cut at line or word boundaries; callers only
+    pass such paragraphs without tags spanning lines, which every renderer here guarantees.
+    """
+    pieces: list[str] = []
+    for paragraph in paragraphs:
+        pieces.extend(_cut(paragraph, limit))
+    messages: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            messages.append(current)
+            current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _cut(paragraph: str, limit: int) -> list[str]:
+    if len(paragraph) <= limit:
+        return [paragraph]
+    out: list[str] = []
+    current = ""
+    for line in paragraph.split("\n"):
+        for word_no, word in enumerate(_words(line, limit)):
+            joiner = "" if not current else ("\n" if word_no == 0 else " ")
+            if len(current) + len(joiner) + len(word) > limit:
+                out.append(current)
+                current = word
+            else:
+                current += joiner + word
+    if current:
+        out.append(current)
+    return out
+
+
+def _words(line: str, limit: int) -> list[str]:
+    """Words of a line; one longer than a message (a pasted blob) is cut, never inside an entity."""
+    words: list[str] = []
+    for word in line.split(" "):
+        while len(word) > limit:
+            cut = limit
+            amp = word.rfind("&", 0, cut)
+            if amp != -1 and word.find(";", amp, cut) == -1:
+                cut = amp or limit
+            words.append(word[:cut])
+            word = word[cut:]
+        words.append(word)
+    return words
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= BUTTON_LABEL else label[: BUTTON_LABEL - 1].rstrip() + "…"
+
+
+def answer_keyboard(answer: Answer, answer_key: str) -> InlineKeyboardMarkup:
+    """👍 / 👎 / sources, then suggested follow-ups; a declined question gets the topic menu."""
+    if not answer.in_scope:
+        return topics_keyboard(answer.language)
+    rows = [
+        [
+            InlineKeyboardButton("👍", callback_data=f"f:+:{answer_key}"),
+            InlineKeyboardButton("👎", callback_data=f"f:-:{answer_key}"),
+            InlineKeyboardButton(text(answer.language, "button_sources"), callback_data=f"src:{answer_key}"),
+        ]
+    ]
+    return InlineKeyboardMarkup(rows + _question_rows(answer.suggestions))
+
+
+def topics_keyboard(lang: str) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(labels[lang], callback_data=f"t:{key}") for key, _, labels in TOPIC_MENU]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def _question_rows(entries: Iterable[Entry]) -> list[list[InlineKeyboardButton]]:
+    return [[InlineKeyboardButton(_short(e.question), callback_data=f"q:{e.id}")] for e in entries]
+
+
+def questions_keyboard(entries: Iterable[Entry]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(_question_rows(entries))
+
+
+def forget_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(text(lang, "forget_yes"), callback_data="forget:yes"),
+                InlineKeyboardButton(text(lang, "forget_no"), callback_data="forget:no"),
+            ]
+        ]
+    )
+
+
+def sources_html(lang: str, sources: list[dict[str, str]]) -> str:
+    lines = [escape(text(lang, "sources_of"))]
+    stand = text(lang, "as_of")
+    for s in sources:
+        when = f" ({stand} {escape(s['as_of'])})" if s.get("as_of") else ""
+        lines.append(f"• <b>{escape(s['title'])}</b> › {escape(s['section'])}{when}")
+    return "\n".join(lines)

@@ -1,0 +1,344 @@
+"""Telegram handlers: thin verbs that translate updates into engine calls and replies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import asdict
+from html import escape
+
+from telegram import (
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.answer import Answer
+from bot.telegram.access import is_allowed
+from bot.telegram.formatting import (
+    answer_keyboard,
+    answer_paragraphs,
+    forget_keyboard,
+    questions_keyboard,
+    sources_html,
+    split_html,
+    topics_keyboard,
+)
+from bot.telegram.memory import ConversationKey
+from bot.telegram.services import services
+from bot.texts import TOPIC_MENU, text
+
+logger = logging.getLogger(__name__)
+
+# Harmless races of a real chat: a button pressed twice, a message deleted meanwhile.
+_QUIET_BAD_REQUESTS = ("not modified", "query is too old", "message to edit not found", "message to delete")
+EXAMPLES_PER_MENU = 4
+
+
+def ui_language(update: Update) -> str:
+    """German for German Telegram clients and for anyone whose client says nothing."""
+    user = update.effective_user
+    code = (user.language_code or "de") if user else "de"
+    return "de" if code.lower().startswith("de") else "en"
+
+
+def conversation_key(update: Update) -> ConversationKey:
+    """One memory per private chat, group and forum topic."""
+    message = update.effective_message
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    return (chat_id, thread or 0)
+
+
+def _user_tag(context: ContextTypes.DEFAULT_TYPE, update: object) -> str:
+    """A salted hash for logs: enough to correlate lines, useless to identify anyone."""
+    user = update.effective_user if isinstance(update, Update) else None
+    return services(context).store.user_hash(user.id) if user else "-"
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stops every update from someone the allowlist does not cover, with a polite refusal."""
+    svc = services(context)
+    user = update.effective_user
+    chat_id = update.effective_chat.id if update.effective_chat else (user.id if user else 0)
+    if is_allowed(svc.settings, user.id if user else None, chat_id):
+        return
+    lang = ui_language(update)
+    if update.callback_query:
+        await update.callback_query.answer(text(lang, "not_allowed"), show_alert=True)
+    elif update.inline_query:
+        await update.inline_query.answer([], cache_time=0, is_personal=True)
+    elif update.effective_message and update.effective_chat:
+        message = update.effective_message
+        private = update.effective_chat.type == ChatType.PRIVATE
+        if private or _addressed_question(message, context) is not None:
+            await message.reply_text(text(lang, "not_allowed"))
+    logger.info("refused update from %s", _user_tag(context, update))
+    raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greets the user and shows the topic menu."""
+    lang = ui_language(update)
+    await _reply(update, text(lang, "welcome"), topics_keyboard(lang))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explains questions, follow-ups and the commands."""
+    await _reply(update, text(ui_language(update), "help"))
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows the topic menu."""
+    lang = ui_language(update)
+    await _reply(update, text(lang, "choose_topic"), topics_keyboard(lang))
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lists the sources of this chat's last answer."""
+    lang = ui_language(update)
+    found = await asyncio.to_thread(services(context).store.last_sources, _chat_key(update))
+    await _reply(update, sources_html(lang, found) if found else text(lang, "no_sources"))
+
+
+async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forgets this chat's conversation so the next question starts fresh."""
+    services(context).memory.clear(conversation_key(update))
+    await _reply(update, text(ui_language(update), "new_conversation"))
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Says what the bot stores, why and for how long."""
+    settings = services(context).settings
+    message = text(
+        ui_language(update), "privacy", turns=settings.memory_turns, minutes=settings.memory_ttl_s // 60
+    )
+    await _reply(update, message)
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Asks for confirmation before deleting everything stored about the user."""
+    lang = ui_language(update)
+    await _reply(update, text(lang, "forget_confirm"), forget_keyboard(lang))
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a text message: in private chats always, in groups only when addressed."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = _addressed_question(message, context)
+    if question is not None:
+        await _answer(update, context, question)
+
+
+async def explain_text_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tells the user that only text questions can be answered (stickers, photos, voice ...)."""
+    message = update.effective_message
+    if message and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+        await message.reply_text(text(ui_language(update), "non_text"))
+
+
+async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Opens a topic: its example questions as buttons."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = ui_language(update)
+    menu = next((m for m in TOPIC_MENU if m[0] == query.data.removeprefix("t:")), None)
+    await query.answer()
+    if menu is None or query.message is None:
+        return
+    _, guide_topics, labels = menu
+    catalog = services(context).answerer.catalog
+    per_guide = max(1, EXAMPLES_PER_MENU // len(guide_topics))
+    entries = [e for topic in guide_topics for e in catalog.questions(topic, lang)[:per_guide]]
+    await context.bot.send_message(
+        query.message.chat.id,
+        text(lang, "topic_questions", topic=labels[lang]),
+        parse_mode=ParseMode.HTML,
+        reply_markup=questions_keyboard(entries),
+        message_thread_id=_thread(update),
+    )
+
+
+async def on_question_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers an example or suggested question as if the user had typed it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    entry = services(context).answerer.catalog.entry(query.data.removeprefix("q:"))
+    if entry is None:
+        await query.answer(text(ui_language(update), "expired"))
+        return
+    await query.answer()
+    await _answer(update, context, entry.question, echo=True)
+
+
+async def on_feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Records 👍 or 👎 for an answer (pressing again just updates the rating)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_user is not None
+    _, sign, answer_key = query.data.split(":", 2)
+    store = services(context).store
+    saved = await asyncio.to_thread(store.rate, answer_key, update.effective_user.id, 1 if sign == "+" else -1)
+    await query.answer(text(ui_language(update), "feedback_thanks" if saved else "expired"))
+
+
+async def on_sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows the sources of the answer the button sits under."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = ui_language(update)
+    found = await asyncio.to_thread(services(context).store.sources, query.data.removeprefix("src:"))
+    await query.answer()
+    if query.message is not None:
+        await context.bot.send_message(
+            query.message.chat.id,
+            sources_html(lang, found) if found else text(lang, "no_sources"),
+            parse_mode=ParseMode.HTML,
+            message_thread_id=_thread(update),
+        )
+
+
+async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Deletes everything about the user after "yes", nothing after "cancel"."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    lang = ui_language(update)
+    await query.answer()
+    if query.data == "forget:yes":
+        svc = services(context)
+        user_id = update.effective_user.id
+        await asyncio.to_thread(svc.store.forget, user_id)
+        svc.memory.clear((user_id, 0))  # the private chat's conversation
+        svc.memory.clear(conversation_key(update))
+        await query.edit_message_text(text(lang, "forgotten"))
+    else:
+        await query.edit_message_text(text(lang, "forget_cancelled"))
+
+
+async def answer_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offers an answer card for `@bot question` in any chat."""
+    query = update.inline_query
+    assert query is not None
+    lang = ui_language(update)
+    question = query.query.strip()
+    hint = InlineQueryResultsButton(text(lang, "inline_hint"), start_parameter="inline")
+    svc = services(context)
+    if not question or svc.limiter.wait_seconds(query.from_user.id):
+        await query.answer([], button=hint, cache_time=0, is_personal=True)
+        return
+    answer = await asyncio.to_thread(svc.answerer.ask, question)
+    if not answer.in_scope:
+        await query.answer([], button=hint, cache_time=60)
+        return
+    card = InlineQueryResultArticle(
+        id=hashlib.sha256(question.encode()).hexdigest()[:32],
+        title=question[:100],
+        description=answer.text.split("\n")[0][:200],
+        input_message_content=InputTextMessageContent(
+            split_html(answer_paragraphs(answer))[0], parse_mode=ParseMode.HTML
+        ),
+    )
+    await query.answer([card], cache_time=60)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the failure (no message text, no token) and apologises to the user."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        logger.info("cannot reach %s: %s", _user_tag(context, update), error)
+        return
+    if isinstance(error, BadRequest) and any(s in str(error).lower() for s in _QUIET_BAD_REQUESTS):
+        logger.info("ignored a stale request: %s", error)
+        return
+    kind = next((name for name in ("message", "callback_query", "inline_query") if getattr(update, name, None)), "?")
+    logger.error("handling a %s update from %s failed", kind, _user_tag(context, update), exc_info=error)
+    if isinstance(update, Update) and update.effective_chat and not update.inline_query:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, text(ui_language(update), "error"), message_thread_id=_thread(update)
+            )
+        except TelegramError:
+            logger.info("could not send the apology either")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _thread(update: Update) -> int | None:
+    message = update.effective_message
+    return message.message_thread_id if message and message.is_topic_message else None
+
+
+def _chat_key(update: Update) -> str:
+    chat_id, thread = conversation_key(update)
+    return f"{chat_id}:{thread}"
+
+
+def _addressed_question(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The question in a message meant for the bot, or None when it was not addressed to it."""
+    raw = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return raw
+    mention = f"@{context.bot.username}"
+    replied = message.reply_to_message
+    to_bot = bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
+    if mention.lower() not in raw.lower() and not to_bot:
+        return None
+    return re.sub(re.escape(mention), "", raw, flags=re.IGNORECASE).strip()
+
+
+async def _reply(update: Update, html: str, markup: object | None = None) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_html(html, reply_markup=markup, do_quote=False)  # type: ignore[arg-type]
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, echo: bool = False) -> None:
+    svc = services(context)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    wait = svc.limiter.wait_seconds(user.id)
+    if wait:
+        await context.bot.send_message(
+            chat.id, text(ui_language(update), "rate_limited", seconds=wait), message_thread_id=_thread(update)
+        )
+        return
+    context.application.create_task(_typing(update, context))
+    key = conversation_key(update)
+    answer: Answer = await asyncio.to_thread(svc.answerer.ask, question, svc.memory.history(key))
+    if question.strip():
+        svc.memory.add(key, answer.as_turn())
+    answer_key = secrets.token_hex(6)
+    if answer.sources:
+        sources = [asdict(s) for s in answer.sources]
+        await asyncio.to_thread(svc.store.remember_answer, answer_key, _chat_key(update), user.id, sources)
+    paragraphs = answer_paragraphs(answer)
+    if echo:
+        paragraphs.insert(0, f"❓ <b>{escape(question)}</b>")
+    parts = split_html(paragraphs)
+    for number, part in enumerate(parts, start=1):
+        await context.bot.send_message(
+            chat.id,
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=answer_keyboard(answer, answer_key) if number == len(parts) else None,
+            message_thread_id=_thread(update),
+        )
+
+
+async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    with contextlib.suppress(TelegramError):  # a missing typing indicator is not worth an error
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING, message_thread_id=_thread(update))

@@ -1,0 +1,29 @@
+"""The services handlers need, created once and reached through one typed accessor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from telegram.ext import ContextTypes
+
+from bot.answer import Answerer
+from bot.config import Settings
+from bot.telegram.access import RateLimiter
+from bot.telegram.memory import ConversationMemory
+from bot.telegram.store import Store
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    answerer: Answerer
+    memory: ConversationMemory
+    store: Store
+    limiter: RateLimiter
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return cast(Services, context.bot_data[SERVICES_KEY])

@@ -1,0 +1,362 @@
+"""A local stand-in for Telegram's Bot API server, speaking its wire protocol over real HTTP.
+
+Routes are `/bot<token>/<method>`; parameters arrive form-encoded (strings raw, everything else
+JSON), as python-telegram-bot sends them. Answers are `{"ok": true, "result": ...}` or
+`{"ok": false, "error_code": ..., "description": ...}` with Telegram's status codes. Tests push
+updates, the bot long-polls them, and every call the bot makes is recorded for assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {
+    "id": 777000111,
+    "is_bot": True,
+    "first_name": "TikTok-Berater",
+    "username": "tiktok_berater_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
+}
+MAX_TEXT = 4096
+_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler", "span"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int = 200  # what the server answered: 200, or the error code it returned
+
+
+class _EntityChecker(HTMLParser):
+    """Telegram's HTML rules: known tags only, properly nested; returns the visible length."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.visible = 0
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            self.error = self.error or f"Unsupported start tag \"{tag}\""
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.error = self.error or f"Can't find end tag corresponding to start tag \"{tag}\""
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible += len(data)
+
+
+_BARE_LT = re.compile(r"<(?!/?[a-zA-Z][a-zA-Z-]*(?:\s[^<>]*)?>)")
+_BARE_AMP = re.compile(r"&(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)")
+
+
+def check_html(text: str) -> tuple[int, str | None]:
+    """Visible length after parsing, and the error Telegram would report (None if fine)."""
+    if _BARE_LT.search(text):
+        return 0, "Unexpected end of name token"
+    if _BARE_AMP.search(text):
+        return 0, "Unsupported entity"
+    checker = _EntityChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.stack and not checker.error:
+        checker.error = f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\""
+    return checker.visible, checker.error
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+@dataclass
+class FakeBotAPI:
+    """The server plus the state a test inspects and steers."""
+
+    token: str = "123456:TEST-TOKEN"
+    calls: list[Call] = field(default_factory=list)
+    blocked_chats: set[int] = field(default_factory=set)
+    deleted_messages: set[tuple[int, int]] = field(default_factory=set)
+    rate_limit_next: dict[str, int] = field(default_factory=dict)  # method -> retry_after seconds
+    webhook: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._changed = asyncio.Condition()
+        self._stopping = False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        # Cancel handlers of dropped connections, or parked long polls outlive the test.
+        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def stop(self) -> None:
+        self._stopping = True
+        async with self._changed:
+            self._changed.notify_all()
+        if self._runner:
+            await self._runner.cleanup()
+
+    # -- what tests do -----------------------------------------------------------------------
+
+    async def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), **update}
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    def user(self, user_id: int = 42, lang: str = "de", first_name: str = "Anna") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": lang}
+
+    def message_update(
+        self,
+        text: str | None,
+        chat_id: int = 42,
+        user: dict[str, Any] | None = None,
+        chat_type: str = "private",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        sender = user or self.user(chat_id if chat_type == "private" else 42)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, **({"title": "Team"} if chat_type != "private" else {})},
+            "from": sender,
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"message": message}
+
+    async def send_text(self, text: str | None, **kwargs: Any) -> dict[str, Any]:
+        return await self.push(self.message_update(text, **kwargs))
+
+    async def press(self, data: str, message: dict[str, Any], user: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Press an inline button under `message` (a message the bot sent)."""
+        return await self.push(
+            {
+                "callback_query": {
+                    "id": str(next(self._update_ids) * 7919),
+                    "from": user or self.user(message["chat"]["id"]),
+                    "chat_instance": "ci-1",
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 20.0, **match: Any) -> list[Call]:
+        """Wait until the bot made `count` calls of `method` whose params contain `match`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+
+        def found() -> list[Call]:
+            return [c for c in self.calls_of(method) if all(c.params.get(k) == v for k, v in match.items())]
+
+        async with self._changed:
+            while len(found()) < count:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    seen = [(c.method, c.params.get("text", "")[:60]) for c in self.calls]
+                    raise AssertionError(f"timed out waiting for {count}x {method} {match}; calls: {seen}")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    continue
+        return found()
+
+    async def wait_for_message(self, chat_id: int, count: int = 1, timeout: float = 20.0) -> list[Call]:
+        return await self.wait_for("sendMessage", count=count, timeout=timeout, chat_id=chat_id)
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        return [c for c in self.calls_of("sendMessage") if c.params.get("chat_id") == chat_id]
+
+    # -- the protocol ------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = _decode(await request.post()) if request.can_read_body else {}
+        call = Call(method, params)
+        if method != "getUpdates":
+            async with self._changed:
+                self.calls.append(call)
+                self._changed.notify_all()
+        try:
+            retry_after = self.rate_limit_next.pop(method, None)
+            if retry_after is not None:
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+            result = await self._dispatch(method, params)
+        except ApiError as exc:
+            call.status = exc.code
+            body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.retry_after is not None:
+                body["parameters"] = {"retry_after": exc.retry_after}
+            return web.json_response(body, status=exc.code)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            raise ApiError(404, "Not Found: method not found")
+        return await handler(params)
+
+    async def _api_getMe(self, params: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with self._changed:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and not self._stopping:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    break
+            return self._updates[:limit]
+
+    def _check_chat(self, params: dict[str, Any]) -> int:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def _check_text(self, params: dict[str, Any]) -> str:
+        text = str(params.get("text", ""))
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        visible = len(text)
+        if params.get("parse_mode") == "HTML":
+            visible, error = check_html(text)
+            if error:
+                raise ApiError(400, f"Bad Request: can't parse entities: {error}")
+        if visible > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict):
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if len(button.get("callback_data", "").encode()) > 64:
+                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return text
+
+    def _message(self, chat_id: int, text: str, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+        message = {
+            "message_id": message_id or next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": text,
+        }
+        if isinstance(params.get("reply_markup"), dict):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        return self._message(chat_id, self._check_text(params), params)
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        message_id = int(params["message_id"])
+        if (chat_id, message_id) in self.deleted_messages:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return self._message(chat_id, self._check_text(params), params, message_id)
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        if (chat_id, int(params["message_id"])) in self.deleted_messages:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return self._message(chat_id, "…", params, int(params["message_id"]))
+
+    async def _api_sendChatAction(self, params: dict[str, Any]) -> Any:
+        self._check_chat(params)
+        return True
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_answerInlineQuery(self, params: dict[str, Any]) -> Any:
+        results = params.get("results", [])
+        if not isinstance(results, list) or len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        return True
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {}
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = dict(params)
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _api_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+
+def _decode(form: Any) -> dict[str, Any]:
+    """Strings come raw, everything else JSON-encoded: decode what parses as JSON structure."""
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if not isinstance(value, str):
+            continue
+        if key in {"text", "query", "inline_query_id", "callback_query_id", "url", "secret_token", "action", "parse_mode"}:
+            params[key] = value
+            continue
+        try:
+            params[key] = json.loads(value)
+        except ValueError:
+            params[key] = value
+    return params
