@@ -164,7 +164,5 @@ def _sources(hits: Sequence[Hit]) -> tuple[Source, ...]:
         meta = hit.chunk.metadata
         key = (meta["file"], meta["section"])
         if key not in seen:
-            seen[key] = Source(
-                meta["title"], meta["section"], meta["file"], round(hit.dense, 4), meta["as_of"]
-            )
+            seen[key] = Source(meta["title"], meta["section"], meta["file"], round(hit.dense, 4), meta["as_of"])
     return tuple(seen.values())

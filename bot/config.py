@@ -15,9 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class Settings(BaseSettings):
     """Every knob of the bot; `.env.example` documents each with its default."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     knowledge_dir: Path = Field(Path("knowledge"), description="Folder of the guides to ingest.")
     data_dir: Path = Field(Path("data"), description="Index, manifest and local state live here.")

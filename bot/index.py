@@ -115,12 +115,8 @@ class KnowledgeIndex:
     def open(cls, settings: Settings, model_id: str, dimension: int | None = None) -> KnowledgeIndex:
         manifest = read_manifest(settings.manifest_path)
         if manifest is None:
-            raise IndexMissingError(
-                f"No knowledge index in {settings.data_dir}. Build it first: python ingest.py"
-            )
-        if manifest.embedding_model != model_id or (
-            dimension is not None and manifest.dimension != dimension
-        ):
+            raise IndexMissingError(f"No knowledge index in {settings.data_dir}. Build it first: python ingest.py")
+        if manifest.embedding_model != model_id or (dimension is not None and manifest.dimension != dimension):
             raise IndexMismatchError(
                 f"The index was built with the embedding model {manifest.embedding_model!r} "
                 f"(dimension {manifest.dimension}), but EMBEDDING_MODEL now selects {model_id!r}. "

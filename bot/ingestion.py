@@ -130,9 +130,7 @@ def ingest(
         keep = set(old_chunks.values())
         reused_ids = _copy_embeddings(client, old.collection, collection, [c for c in chunks if c.id in keep])
     fresh = [c for c in chunks if c.id not in reused_ids]
-    with tqdm(
-        total=len(fresh), desc="Embedding", unit="chunk", disable=not show_progress, leave=False
-    ) as bar:
+    with tqdm(total=len(fresh), desc="Embedding", unit="chunk", disable=not show_progress, leave=False) as bar:
         for batch in _batched(fresh, EMBED_BATCH):
             vectors = embeddings.embed_documents([c.embed_text for c in batch])
             _add(collection, batch, vectors)

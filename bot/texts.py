@@ -77,8 +77,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "out_of_scope": (
-            "My knowledge base does not cover that, and I would rather not guess. "
-            "I can help you with these topics:"
+            "My knowledge base does not cover that, and I would rather not guess. I can help you with these topics:"
         ),
         "empty": "Please ask me a question about TikTok, for example: {example}",
         "too_long": (
@@ -98,7 +97,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": (
             "<b>How to use TikTok-Berater</b>\n"
             "Send your question as a message, in English or German. I understand follow-ups such "
-            "as \"And how long does it take?\" in context.\n\n"
+            'as "And how long does it take?" in context.\n\n'
             "/topics – topics and example questions\n"
             "/sources – sources of the last answer\n"
             "/new – start a new conversation\n"
@@ -115,7 +114,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "<b>What I store</b>\n"
             "• This chat's conversation (at most {turns} questions) in memory only, so that I "
             "understand follow-ups; it is gone after {minutes} minutes of silence or with /new.\n"
-            "• For the \"Sources\" and 👍/👎 buttons: the sources of recent answers and your "
+            '• For the "Sources" and 👍/👎 buttons: the sources of recent answers and your '
             "ratings, with a hashed user key instead of your Telegram id, without the wording of "
             "your questions.\n"
             "Your questions are not sent to third parties: answers are composed locally from the "
@@ -128,8 +127,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "forgotten": "Done: your conversation, sources and ratings are deleted.",
         "forget_cancelled": "Cancelled, nothing was deleted.",
         "not_allowed": (
-            "This bot is an internal tool and not enabled for you. "
-            "Please contact your agency contact person."
+            "This bot is an internal tool and not enabled for you. Please contact your agency contact person."
         ),
         "rate_limited": "That was a lot of questions at once. Please wait {seconds} seconds.",
         "non_text": (
@@ -140,7 +138,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "feedback_thanks": "Thanks for your rating!",
         "button_sources": "Sources",
         "expired": "This button is no longer current.",
-        "inline_hint": "Type a question, e.g. \"How long does a match last?\"",
+        "inline_hint": 'Type a question, e.g. "How long does a match last?"',
         "inline_declined": "I don't know about that",
         "telegram_hint": "To ask a question, just send it as a message.",
     },

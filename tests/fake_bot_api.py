@@ -29,7 +29,23 @@ BOT_USER = {
     "supports_inline_queries": True,
 }
 MAX_TEXT = 4096
-_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler", "span"}
+_ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+}
 
 
 @dataclass
@@ -50,12 +66,12 @@ class _EntityChecker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _ALLOWED_TAGS:
-            self.error = self.error or f"Unsupported start tag \"{tag}\""
+            self.error = self.error or f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f"Can't find end tag corresponding to start tag \"{tag}\""
+            self.error = self.error or f'Can\'t find end tag corresponding to start tag "{tag}"'
         else:
             self.stack.pop()
 
@@ -77,7 +93,7 @@ def check_html(text: str) -> tuple[int, str | None]:
     checker.feed(text)
     checker.close()
     if checker.stack and not checker.error:
-        checker.error = f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\""
+        checker.error = f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
     return checker.visible, checker.error
 
 
@@ -286,7 +302,9 @@ class FakeBotAPI:
                         raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return text
 
-    def _message(self, chat_id: int, text: str, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+    def _message(
+        self, chat_id: int, text: str, params: dict[str, Any], message_id: int | None = None
+    ) -> dict[str, Any]:
         message = {
             "message_id": message_id or next(self._message_ids),
             "date": int(time.time()),
@@ -352,7 +370,16 @@ def _decode(form: Any) -> dict[str, Any]:
     for key, value in form.items():
         if not isinstance(value, str):
             continue
-        if key in {"text", "query", "inline_query_id", "callback_query_id", "url", "secret_token", "action", "parse_mode"}:
+        if key in {
+            "text",
+            "query",
+            "inline_query_id",
+            "callback_query_id",
+            "url",
+            "secret_token",
+            "action",
+            "parse_mode",
+        }:
             params[key] = value
             continue
         try:

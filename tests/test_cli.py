@@ -11,9 +11,7 @@ from bot.config import Settings
 from tests.conftest import REPO
 
 
-def run_bot(
-    settings: Settings, *args: str, stdin: str | None = None, **env: str
-) -> subprocess.CompletedProcess[str]:
+def run_bot(settings: Settings, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
         "KNOWLEDGE_DIR": str(settings.knowledge_dir),
@@ -33,9 +31,7 @@ def run_bot(
 
 
 def test_ask_json_prints_one_object_per_question_as_one_conversation(kb_settings: Settings) -> None:
-    result = run_bot(
-        kb_settings, "ask", "Was sind Matches im TikTok-Live?", "Und wie lange dauert eins?", "--json"
-    )
+    result = run_bot(kb_settings, "ask", "Was sind Matches im TikTok-Live?", "Und wie lange dauert eins?", "--json")
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == [

@@ -80,9 +80,7 @@ def test_failure_mid_ingest_leaves_previous_index_answering(
     assert len(open_client(small_kb).list_collections()) == 1  # the half-built one is gone
 
 
-def test_querying_with_another_model_is_refused_with_the_fix(
-    small_kb: Settings, e5: KnowledgeEmbeddings
-) -> None:
+def test_querying_with_another_model_is_refused_with_the_fix(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
     ingest(small_kb, e5, show_progress=False)
     with pytest.raises(IndexMismatchError) as caught:
         KnowledgeIndex.open(small_kb, "sentence-transformers/all-MiniLM-L6-v2")
@@ -108,9 +106,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(
 
     captured = capsys.readouterr()
     reasons = dict(
-        line.removeprefix("skipped ").split(": ", 1)
-        for line in captured.err.splitlines()
-        if line.startswith("skipped")
+        line.removeprefix("skipped ").split(": ", 1) for line in captured.err.splitlines() if line.startswith("skipped")
     )
     assert reasons["empty.md"] == "empty file"
     assert reasons["binary.md"] == "binary content, not text"

@@ -111,7 +111,10 @@ async def test_follow_up_uses_the_conversation(api: FakeBotAPI, bot: Any) -> Non
 async def test_english_user_gets_english_answer_and_commands_in_both_languages(api: FakeBotAPI, bot: Any) -> None:
     reply = await ask(api, "How long does a match in a TikTok LIVE last?", user=api.user(42, lang="en"))
     assert "<i>Sources:" in reply.params["text"]
-    menus = {c.params.get("language_code"): [cmd["command"] for cmd in c.params["commands"]] for c in api.calls_of("setMyCommands")}
+    menus = {
+        c.params.get("language_code"): [cmd["command"] for cmd in c.params["commands"]]
+        for c in api.calls_of("setMyCommands")
+    }
     assert "themen" in menus["de"] and "vergessen" in menus["de"]
     assert "topics" in menus[None] and "forget" in menus[None]
 
@@ -212,7 +215,9 @@ async def test_group_answers_only_when_addressed_and_keeps_its_own_memory(api: F
     assert [t.question for t in group_turns] == ["Und wie lange dauert so eins?"]
     assert group_turns[0].standalone == "Und wie lange dauert so eins?"  # nothing from the private chat
 
-    answered = await ask(api, "@tiktok_berater_bot Wie lange dauert ein Match im TikTok-Live?", chat_id=GROUP, chat_type="supergroup")
+    answered = await ask(
+        api, "@tiktok_berater_bot Wie lange dauert ein Match im TikTok-Live?", chat_id=GROUP, chat_type="supergroup"
+    )
     assert "5 Minuten" in answered.params["text"] or "fünf Minuten" in answered.params["text"]
     bot_message = {**as_message(answered), "from": {"id": 777000111, "is_bot": True, "first_name": "TikTok-Berater"}}
     follow = await ask(
@@ -249,7 +254,17 @@ async def test_rate_limit_answers_with_a_friendly_wait(api: FakeBotAPI, answerer
 @pytest.mark.parametrize(
     "payload",
     [
-        {"sticker": {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"}},
+        {
+            "sticker": {
+                "file_id": "s1",
+                "file_unique_id": "u1",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
         {"photo": [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]},
         {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}},
         {"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "x.pdf"}},
@@ -294,7 +309,10 @@ async def test_engine_failure_apologises_without_a_traceback(
 
     monkeypatch.setattr(services.answerer, "ask", broken)
     reply = await ask(api, "Was sind Matches im TikTok-Live?")
-    assert reply.params["text"] == "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal."
+    assert (
+        reply.params["text"]
+        == "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal."
+    )
 
 
 async def test_inline_query_offers_an_answer_card(api: FakeBotAPI, bot: Any) -> None:

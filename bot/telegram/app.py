@@ -113,5 +113,3 @@ def run_telegram(settings: Settings, answerer: Answerer) -> None:
         )
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
-
-

@@ -119,9 +119,7 @@ async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Says what the bot stores, why and for how long."""
     settings = services(context).settings
-    message = text(
-        ui_language(update), "privacy", turns=settings.memory_turns, minutes=settings.memory_ttl_s // 60
-    )
+    message = text(ui_language(update), "privacy", turns=settings.memory_turns, minutes=settings.memory_ttl_s // 60)
     await _reply(update, message)
 
 

@@ -86,9 +86,7 @@ class Store:
                 self._failed = True
             return default
 
-    def remember_answer(
-        self, answer_key: str, chat_key: str, user_id: int, sources: list[dict[str, Any]]
-    ) -> None:
+    def remember_answer(self, answer_key: str, chat_key: str, user_id: int, sources: list[dict[str, Any]]) -> None:
         def work(db: sqlite3.Connection) -> None:
             db.execute(
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
