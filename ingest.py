@@ -7,10 +7,9 @@ could be done (the previous index, if any, stays live).
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from bot.config import ConfigError, load_settings
+from bot.config import startup_settings
 from bot.embeddings import EmbeddingModelError, load_embeddings
 from bot.index import read_manifest
 from bot.ingestion import ingest
@@ -24,12 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
+    settings = startup_settings()
     if args.if_missing and read_manifest(settings.manifest_path) is not None:
         return 0
     try:

@@ -6,6 +6,7 @@ Targets live here and in that file, never as timed assertions in tests: timings 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import resource
@@ -97,6 +98,74 @@ def measure_ingest(settings: Settings) -> tuple[float, float, int]:
     return report.seconds, again.seconds, report.chunks
 
 
+TELEGRAM_CHATS = 50
+TELEGRAM_QUESTIONS = 1000
+
+
+async def _telegram_load(settings: Settings, answerer: Answerer, data_dir: Path) -> dict[str, float]:
+    """50 chats asking at once through the fake Bot API on loopback, 1,000 questions in all."""
+    from pydantic import SecretStr
+    from telegram import Update
+
+    from bot.telegram.app import build_application
+    from tests.fake_bot_api import FakeBotAPI
+
+    api = FakeBotAPI()
+    base_url = await api.start()
+    bot_settings = settings.model_copy(
+        update={
+            "data_dir": data_dir,
+            "telegram_bot_token": SecretStr(api.token),
+            "telegram_api_base_url": base_url,
+            "telegram_max_rate": 0,
+            "telegram_group_max_rate": 0,
+            "rate_limit_per_minute": TELEGRAM_QUESTIONS,
+        }
+    )
+    app = build_application(bot_settings, answerer)
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    questions = [item.question for item in load_golden() if item.in_scope and not item.history]
+    per_chat = TELEGRAM_QUESTIONS // TELEGRAM_CHATS
+    latencies: list[float] = []
+
+    async def chat(chat_id: int) -> None:
+        for turn in range(per_chat):
+            question = questions[(chat_id * 7 + turn) % len(questions)]
+            pushed = time.perf_counter()
+            await api.send_text(question, chat_id=chat_id)
+            [reply] = (await api.wait_for_message(chat_id, count=turn + 1, timeout=60))[turn : turn + 1]
+            latencies.append(1000 * (reply.at - pushed))
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(chat(1000 + n) for n in range(TELEGRAM_CHATS)))
+        elapsed = time.perf_counter() - started
+        await asyncio.sleep(0.5)  # late duplicates would arrive now
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await api.stop()
+    answers = [c for c in api.calls_of("sendMessage") if c.status == 200]
+    return {
+        "questions": TELEGRAM_CHATS * per_chat,
+        "p50": _percentile(latencies, 50),
+        "p95": _percentile(latencies, 95),
+        "lost": TELEGRAM_CHATS * per_chat - len(latencies),
+        "duplicated": len(answers) - len(latencies),
+        "seconds": elapsed,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measure_telegram(settings: Settings, answerer: Answerer) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(_telegram_load(settings, answerer, Path(tmp)))
+
+
 def run_benchmarks(settings: Settings) -> None:
     answerer = Answerer.load(settings)
     print("warm answers ...", file=sys.stderr)
@@ -105,6 +174,8 @@ def run_benchmarks(settings: Settings) -> None:
     cold, cold_rss = measure_cold(settings)
     print("ingest ...", file=sys.stderr)
     build_s, rerun_s, chunks = measure_ingest(settings)
+    print("telegram load ...", file=sys.stderr)
+    telegram = measure_telegram(settings, answerer)
     print("evaluation ...", file=sys.stderr)
     runs, results = run_all(settings, answerer, baseline=True, fusions=True)
     own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -119,6 +190,14 @@ def run_benchmarks(settings: Settings) -> None:
     targets += [
         ("Warm answer p95", "<= 50 ms", f"{p95:.1f} ms", p95 <= 50),
         ("Cold start to first answer (median)", "<= 10 s", f"{cold_median:.2f} s", cold_median <= 10),
+        ("Telegram: update to answer sent, p95", "<= 150 ms", f"{telegram['p95']:.1f} ms", telegram["p95"] <= 150),
+        (
+            "Telegram: replies lost or duplicated",
+            "0",
+            f"{int(telegram['lost'])} / {int(telegram['duplicated'])}",
+            telegram["lost"] == telegram["duplicated"] == 0,
+        ),
+        ("Peak RSS (whole benchmark process)", "<= 800 MB", f"{telegram['rss']:.0f} MB", telegram["rss"] <= 800),
     ]
     lines = [
         "# Benchmarks",
@@ -143,6 +222,10 @@ def run_benchmarks(settings: Settings) -> None:
         + f"; peak RSS of that process {cold_rss:.0f} MB.",
         f"- Ingest of `{settings.knowledge_dir}` into an empty index: {build_s:.1f} s; unchanged re-run: "
         f"{rerun_s:.2f} s.",
+        f"- Telegram, through the fake Bot API on loopback: {TELEGRAM_CHATS} chats asking at once, "
+        f"{int(telegram['questions'])} questions in {telegram['seconds']:.1f} s: update to answer sent "
+        f"p50 {telegram['p50']:.1f} ms, p95 {telegram['p95']:.1f} ms; {int(telegram['lost'])} lost, "
+        f"{int(telegram['duplicated'])} duplicated; peak RSS so far {telegram['rss']:.0f} MB.",
         f"- Peak RSS of the benchmark process (engine, evaluation, MiniLM baseline): {own_rss:.0f} MB.",
         "",
         "## Answer quality on the golden set (`tests/data/golden.jsonl`)",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from dataclasses import asdict
 
 from bot.answer import Answerer
-from bot.config import ConfigError, load_settings
+from bot.config import startup_settings
 from bot.embeddings import EmbeddingModelError
 from bot.followup import Turn
 from bot.index import IndexUnavailableError
@@ -53,13 +52,7 @@ def _ask(answerer: Answerer, questions: list[str], as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request URLs carry the bot token
+    settings = startup_settings()
 
     if args.command == "bench":
         from bot.benchmark import run_benchmarks

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -98,6 +100,18 @@ class Settings(BaseSettings):
 
 class ConfigError(ValueError):
     """A setting has an unusable value; the message names it and what is expected."""
+
+
+def startup_settings() -> Settings:
+    """Settings for a command-line entry point, with logging set up; a bad value exits with 2."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request URLs carry the bot token
+    return settings
 
 
 def load_settings() -> Settings:

@@ -53,6 +53,7 @@ class Call:
     method: str
     params: dict[str, Any]
     status: int = 200  # what the server answered: 200, or the error code it returned
+    at: float = field(default_factory=time.perf_counter)  # when the call arrived
 
 
 class _EntityChecker(HTMLParser):
