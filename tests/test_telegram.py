@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import sys
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +24,7 @@ from bot.config import Settings
 from bot.ingestion import ingest
 from bot.telegram.app import build_application, publish_commands
 from bot.telegram.services import SERVICES_KEY, Services
-from tests.conftest import make_settings
+from tests.conftest import REPO, make_settings
 from tests.fake_bot_api import FakeBotAPI
 
 GROUP = -100123
@@ -390,3 +394,30 @@ async def test_webhook_mode_accepts_the_secret_and_rejects_a_wrong_one(
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+
+
+async def test_run_command_serves_telegram_and_stops_cleanly_on_sigterm(api: FakeBotAPI, kb_settings: Settings) -> None:
+    env = {
+        **os.environ,
+        "KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
+        "DATA_DIR": str(kb_settings.data_dir),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=REPO, stdout=PIPE, stderr=PIPE
+    )
+    try:
+        await api.wait_for("setMyCommands", count=2, timeout=60)
+        reply = await ask(api, "Was sind Matches im TikTok-Live?", chat_id=55)
+        assert "<i>Quellen:" in reply.params["text"]
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), timeout=10)
+        assert code == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    _, stderr = await process.communicate()
+    assert b"Traceback" not in stderr
+    assert api.token.encode() not in stderr  # the token never reaches the logs
