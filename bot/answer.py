@@ -14,7 +14,7 @@ from bot.catalog import Catalog, Entry
 from bot.compose import compose
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings, load_embeddings
-from bot.followup import Turn, contextualize
+from bot.followup import Turn, contextualize, subject_of
 from bot.index import KnowledgeIndex
 from bot.language import detect_language
 from bot.retrieval import Fusion, Hit, Retriever
@@ -31,6 +31,7 @@ CALIBRATED_THRESHOLDS = {
 FALLBACK_THRESHOLD = 0.5
 # A follow-up borrows relevance from the previous question; on its own it must still come close.
 FOLLOW_UP_MARGIN = 0.05
+MAX_SUBJECT_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,12 @@ class Answer:
     sources: tuple[Source, ...] = ()
     confidence: float = 0.0  # the relevance that decided in_scope
     standalone_question: str = ""
+    subject: str = ""  # the conversation's subject after this turn, for follow-ups
     topics: tuple[str, ...] = ()  # what the bot covers, for declined questions
     suggestions: tuple[Entry, ...] = ()  # follow-up questions the knowledge base answers
 
     def as_turn(self) -> Turn:
-        return Turn(self.question, self.standalone_question, self.language, self.in_scope)
+        return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Consultation:
     query: str
     hits: list[Hit]
     relevance: float
+    subject: str
 
 
 class Answerer:
@@ -106,10 +109,14 @@ class Answerer:
         query = contextualize(question, lang, list(history))
         retrieval = self.retriever.search(query or question, lang, k=self.settings.top_k)
         relevance = retrieval.relevance
-        if query is not None and relevance >= self.threshold:
-            alone = self.retriever.search(question, lang, k=1).relevance
-            relevance = min(relevance, alone + FOLLOW_UP_MARGIN)
-        return Consultation(query or question, retrieval.hits, relevance)
+        subject = subject_of(question, lang)
+        if query is not None:
+            previous = next(t.subject for t in reversed(history) if t.in_scope)
+            subject = " ".join(dict.fromkeys(f"{subject} {previous}".split()[:MAX_SUBJECT_WORDS]))
+            if relevance >= self.threshold:
+                alone = self.retriever.search(question, lang, k=1).relevance
+                relevance = min(relevance, alone + FOLLOW_UP_MARGIN)
+        return Consultation(query or question, retrieval.hits, relevance, subject)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         question = question.strip()
@@ -131,6 +138,7 @@ class Answerer:
                 in_scope=False,
                 confidence=found.relevance,
                 standalone_question=found.query,
+                subject=found.subject,
                 topics=self.topics(lang),
             )
 
@@ -146,6 +154,7 @@ class Answerer:
             sources=_sources(composition.used),
             confidence=found.relevance,
             standalone_question=found.query,
+            subject=found.subject,
             suggestions=tuple(
                 self.catalog.suggestions(
                     used=[h.chunk.id for h in composition.used],

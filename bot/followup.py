@@ -1,8 +1,9 @@
 """Resolving short follow-ups ("Und wie verdient man damit Geld?") against the last turn.
 
-A follow-up leans on the previous question for its subject, so retrieval searches with both
-questions together. Cues are conjunctions at the start, pronouns that point back, or a question
-too short to stand alone.
+A follow-up leans on the previous question for its subject ("Matches im TikTok-Live"), so
+retrieval searches with the follow-up plus that subject; the follow-up's own words keep deciding
+what is asked. Cues are conjunctions at the start, pronouns that point back, or a question too
+short to stand alone.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.keyword import tokenize
+from bot.keyword import STOPWORDS, tokenize
 
 _OPENERS = re.compile(
     r"^\s*(und|aber|oder|also|und\s+was|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|"
@@ -26,7 +27,15 @@ _ANAPHORA = frozenset(
 )
 _FINAL_PRONOUNS = frozenset({"das", "es", "sie", "er", "that", "it", "this", "them"})
 _WORD = re.compile(r"[a-zäöüß]+")
-_SHORT = 2  # content words: "Und wann?" or "Wie lange?" cannot stand alone
+_SHORT = 1  # content words: "Und wann?" or "Wie lange?" cannot stand alone
+# Nouns carry the subject. German capitalises them; in English, content words minus the verbs
+# and adverbs that questions are built from come closest.
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß.\-]*")
+_ENGLISH_FILLERS = frozenset(
+    "long much many last take takes work works mean means cost costs make makes get use need find help "
+    "start best good way ways really actually".split()
+)
+_NOT_SUBJECTS = frozenset({"Sie", "Ihr", "Ihre", "Ihnen", "Ich", "I", "Und", "And"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,15 @@ class Turn:
     standalone: str  # the question with its context resolved, as retrieval saw it
     language: str
     in_scope: bool
+    subject: str = ""  # what the conversation is about, for the next follow-up
+
+
+def subject_of(question: str, lang: str) -> str:
+    """The subject words of a question: its nouns, names and acronyms."""
+    words = [w for w in _CAPITALISED.findall(question.strip()) if w not in _NOT_SUBJECTS]
+    if lang == "en":
+        words += [w for w in _WORD.findall(question.lower()) if w not in STOPWORDS and w not in _ENGLISH_FILLERS]
+    return " ".join(dict.fromkeys(w.strip(".-") for w in words))
 
 
 def is_follow_up(question: str, lang: str) -> bool:
@@ -53,6 +71,6 @@ def is_follow_up(question: str, lang: str) -> bool:
 def contextualize(question: str, lang: str, history: list[Turn]) -> str | None:
     """The retrieval query for a follow-up, or None when the question stands on its own."""
     previous = next((t for t in reversed(history) if t.in_scope), None)
-    if previous is None or not is_follow_up(question, lang):
+    if previous is None or not previous.subject or not is_follow_up(question, lang):
         return None
-    return f"{previous.standalone} {question}"
+    return f"{question} ({previous.subject})"
