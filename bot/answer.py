@@ -14,7 +14,7 @@ from bot.catalog import Catalog, Entry
 from bot.compose import compose
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings, load_embeddings
-from bot.followup import Turn, contextualize, subject_of
+from bot.followup import Turn, contextualize, needs_subject, subject_of
 from bot.index import KnowledgeIndex
 from bot.language import detect_language
 from bot.retrieval import Fusion, Hit, Retriever
@@ -128,6 +128,8 @@ class Answerer:
         if len(question) > limit:
             return self._notice(question, lang, text(lang, "too_long", length=len(question), limit=limit))
 
+        if needs_subject(question, lang, list(history)):
+            return self._notice(question, lang, text(lang, "needs_subject", example=text(lang, "example")))
         found = self.retrieve(question, lang, history)
         if found.relevance < self.threshold or not found.hits:
             logger.info("declined (relevance %.3f < %.3f)", found.relevance, self.threshold)

@@ -31,9 +31,11 @@ _SHORT = 1  # content words: "Und wann?" or "Wie lange?" cannot stand alone
 # Nouns carry the subject. German capitalises them; in English, content words minus the verbs
 # and adverbs that questions are built from come closest.
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß.\-]*")
-_ENGLISH_FILLERS = frozenset(
+_FILLERS = frozenset(
     "long much many last take takes work works mean means cost costs make makes get use need find help "
-    "start best good way ways really actually".split()
+    "start best good way ways really actually "
+    "lange dauert dauern funktioniert funktionieren kostet kosten macht machen geht gehen bringt bringen "
+    "nutzt nutzen brauche braucht gut gute genau eigentlich wirklich".split()
 )
 _NOT_SUBJECTS = frozenset({"Sie", "Ihr", "Ihre", "Ihnen", "Ich", "I", "Und", "And"})
 
@@ -50,11 +52,15 @@ class Turn:
 
 
 def subject_of(question: str, lang: str) -> str:
-    """The subject words of a question: its nouns, names and acronyms."""
+    """The subject words of a question: its nouns, names and acronyms.
+
+    German marks nouns by capitals; English questions, and German typed in lower case, fall
+    back to their content words.
+    """
     words = [w for w in _CAPITALISED.findall(question.strip()) if w not in _NOT_SUBJECTS]
-    if lang == "en":
-        words += [w for w in _WORD.findall(question.lower()) if w not in STOPWORDS and w not in _ENGLISH_FILLERS]
-    return " ".join(dict.fromkeys(w.strip(".-") for w in words))
+    if lang == "en" or not words:
+        words += [w for w in _WORD.findall(question.lower()) if w not in STOPWORDS and w not in _FILLERS]
+    return " ".join(dict.fromkeys(w.strip(".-") for w in words if w not in _ANAPHORA))
 
 
 def is_follow_up(question: str, lang: str) -> bool:
@@ -66,6 +72,12 @@ def is_follow_up(question: str, lang: str) -> bool:
     if words and words[-1] in _FINAL_PRONOUNS:
         return True
     return len(tokenize(question, lang)) <= _SHORT
+
+
+def needs_subject(question: str, lang: str, history: list[Turn]) -> bool:
+    """A follow-up with nothing to follow ("Wie lange dauert das?" as a first message)."""
+    has_context = any(t.in_scope and t.subject for t in history)
+    return not has_context and is_follow_up(question, lang) and not subject_of(question, lang)
 
 
 def contextualize(question: str, lang: str, history: list[Turn]) -> str | None:

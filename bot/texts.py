@@ -16,6 +16,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "Ihre Nachricht ist mit {length} Zeichen zu lang (höchstens {limit}). "
             "Bitte stellen Sie eine kurze, konkrete Frage."
         ),
+        "needs_subject": (
+            "Worauf bezieht sich Ihre Frage? Bitte nennen Sie das Thema, zum Beispiel: {example}"
+        ),
         "sources": "Quellen",
         "as_of": "Stand",
         "example": "Wie funktioniert die For-You-Seite?",
@@ -84,6 +87,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Your message has {length} characters, more than the {limit} I accept. "
             "Please ask a short, specific question."
         ),
+        "needs_subject": "What does your question refer to? Please name the topic, for example: {example}",
         "sources": "Sources",
         "as_of": "as of",
         "example": "How does the For You page work?",

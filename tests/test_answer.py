@@ -50,8 +50,16 @@ def test_follow_up_is_resolved_against_the_previous_turn(answerer: Answerer) -> 
     assert has_fact(follow.text, ["5 Minuten", "fünf Minuten", "5-minütig"])
 
 
-def test_follow_up_without_history_about_nothing_is_not_answered_blindly(answerer: Answerer) -> None:
-    assert not answerer.ask("Und wie lange dauert so eins?").in_scope
+def test_follow_up_without_a_conversation_asks_for_the_topic(answerer: Answerer) -> None:
+    answer = answerer.ask("Und wie lange dauert so eins?")
+    assert not answer.in_scope
+    assert "Worauf bezieht sich Ihre Frage?" in answer.text
+
+
+def test_follow_up_typed_in_lower_case_still_finds_its_subject(answerer: Answerer) -> None:
+    first = answerer.ask("was sind matches im tiktok live?")
+    follow = answerer.ask("und wie lange dauert das?", [first.as_turn()])
+    assert has_fact(follow.text, ["5 Minuten", "fünf Minuten"])
 
 
 def test_empty_and_overlong_questions_get_a_clear_message(answerer: Answerer) -> None:
