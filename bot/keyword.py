@@ -39,6 +39,10 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(_STEMMERS.get(lang, "german"))
 
 
+def stem(word: str, lang: str) -> str:
+    return str(_stemmer(lang).stemWord(word.lower()))
+
+
 def tokenize(text: str, lang: str) -> list[str]:
     """Lowercase, join digit groups ("260.000" -> "260000"), drop stopwords, stem."""
     words = _TOKEN.findall(_DIGIT_GROUP.sub("", text.lower()))
@@ -59,6 +63,11 @@ class BM25:
             df.update(tf.keys())
         n = len(documents)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every stemmed term of the indexed documents."""
+        return frozenset(self._idf)
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, 0.0)

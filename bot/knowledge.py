@@ -131,6 +131,7 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
         chunk_overlap=max_tokens // 8,
         length_function=count_tokens,
         separators=["\n\n", "\n", ". ", " ", ""],
+        keep_separator="end",  # a part ends with its full stop instead of the next one starting with it
     )
     for position, (section, body) in enumerate(doc.sections):
         header = f"{doc.title} – {section}\n"

@@ -27,6 +27,12 @@ class Fusion(StrEnum):
     WEIGHTED = "weighted"
 
 
+# Measured on the golden set (docs/BENCHMARKS.md, `bot eval --fusions`): with heading-sized
+# chunks, e5 alone ranks best; BM25 added as a weighted or RRF signal costs hit@1 because German
+# compounds and inflections ("Spielzeugladen", "gestartet") rarely match the guides' wording.
+DEFAULT_FUSION = Fusion.DENSE
+
+
 @dataclass(frozen=True)
 class Hit:
     """A ranked passage with the evidence behind its rank."""
@@ -52,7 +58,7 @@ class Retriever:
         self,
         index: KnowledgeIndex,
         embeddings: KnowledgeEmbeddings,
-        fusion: Fusion = Fusion.WEIGHTED,
+        fusion: Fusion = DEFAULT_FUSION,
         keyword_weight: float = 0.3,
     ) -> None:
         self.index = index

@@ -23,10 +23,18 @@ def test_english_question_gets_an_english_answer_from_english_guides(answerer: A
 
 
 def test_answer_is_short_lead_plus_at_most_four_points(answerer: Answerer) -> None:
-    answer = answerer.ask("Welche Signale nutzt die For-You-Seite?")
+    answer = answerer.ask("Wie hat sich TikTok seit der Fusion mit Musical.ly entwickelt?")
     lines = answer.text.splitlines()
     assert not lines[0].startswith("•")
     assert 1 <= len(lines) - 1 <= 4 and all(line.startswith("• ") for line in lines[1:])
+
+
+def test_a_list_the_lead_announces_is_shown_whole(answerer: Answerer) -> None:
+    answer = answerer.ask("Welche Signale nutzt die For-You-Seite?")
+    lines = answer.text.splitlines()
+    assert lines[0].endswith(":")
+    assert len(lines) == 7  # all six signals
+    assert has_fact(answer.text, ["Betrachtungsdauer"]) and has_fact(answer.text, ["Trending"])
 
 
 def test_out_of_scope_question_is_declined_with_what_the_bot_covers(answerer: Answerer) -> None:

@@ -22,7 +22,11 @@ def test_env_example_documents_every_setting_with_a_valid_default(tmp_path, monk
 def test_broken_setting_stops_with_a_message_naming_it(tmp_path) -> None:
     (tmp_path / ".env").write_text("TOP_K=zwei\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "Was ist TikTok?"], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bot", "ask", "Was ist TikTok?"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "TOP_K" in result.stderr and "Traceback" not in result.stderr

@@ -329,15 +329,15 @@ async def test_inline_query_offers_an_answer_card(api: FakeBotAPI, bot: Any) -> 
     assert content["parse_mode"] == "HTML" and "Quellen" in content["message_text"]
 
 
-async def long_kb_answerer(tmp_path: Path, e5: Any) -> Answerer:
-    """A knowledge base whose answers are far longer than one Telegram message, with hostile text."""
+async def hostile_kb_answerer(tmp_path: Path, e5: Any) -> Answerer:
+    """A knowledge base whose text is full of characters that are markup in Telegram HTML."""
     knowledge = tmp_path / "kb"
     (knowledge / "de").mkdir(parents=True)
-    filler = "und dabei erklärt dieser Satz noch sehr ausführlich, warum <b>Tags</b> & Zeichen sicher bleiben " * 14
-    sentences = " ".join(f"Das Match-Detail {i} dauert 5 Minuten {filler.strip()}." for i in range(6))
-    (knowledge / "de" / "lang.md").write_text(
-        f"---\ntitle: Lange Antworten\ntopic: live-earnings\nlang: de\nas_of: '2024-07'\n---\n\n"
-        f"# Lange Antworten\n\n## Wie lange dauert ein Match im TikTok-Live?\n\n{sentences}\n",
+    (knowledge / "de" / "html.md").write_text(
+        "---\ntitle: Sonderzeichen <&>\ntopic: live-earnings\nlang: de\nas_of: '2024-07'\n---\n\n"
+        "# Sonderzeichen <&>\n\n## Wie lange dauert ein Match im TikTok-Live?\n\n"
+        "Ein Match dauert 5 Minuten, und <b>Tags</b> & Zeichen wie </i> bleiben dabei Text. "
+        "Die Zuschauer schicken Geschenke & Likes.\n",
         encoding="utf-8",
     )
     settings = make_settings(knowledge, tmp_path / "kb-data")
@@ -345,18 +345,14 @@ async def long_kb_answerer(tmp_path: Path, e5: Any) -> Answerer:
     return Answerer.load(settings)
 
 
-async def test_long_answers_are_split_and_hostile_text_is_escaped(api: FakeBotAPI, tmp_path: Path, e5: Any) -> None:
-    answerer = await long_kb_answerer(tmp_path, e5)
+async def test_hostile_text_is_escaped_in_answers_and_sources(api: FakeBotAPI, tmp_path: Path, e5: Any) -> None:
+    answerer = await hostile_kb_answerer(tmp_path, e5)
     async with polling(bot_settings(api, tmp_path), answerer):
-        await api.send_text("Wie lange dauert ein Match im TikTok-Live? <script>&</script>")
-        parts = await api.wait_for_message(42, count=2)
-        await asyncio.sleep(0.3)
-        parts = api.sent_to(42)
-    assert len(parts) >= 2
-    assert all(len(p.params["text"]) <= 4096 for p in parts)
-    assert all(p.params.get("reply_markup") is None for p in parts[:-1])
-    assert buttons(parts[-1])[0][0] == "👍"
-    assert "&lt;b&gt;Tags&lt;/b&gt; &amp; Zeichen" in parts[0].params["text"]
+        reply = await ask(api, "Wie lange dauert ein Match im TikTok-Live? <script>&</script>")
+    assert reply.status == 200  # Telegram's HTML parser accepted it
+    html = reply.params["text"]
+    assert "&lt;b&gt;Tags&lt;/b&gt; &amp; Zeichen wie &lt;/i&gt;" in html
+    assert "Sonderzeichen &lt;&amp;&gt;" in html  # the source title too
 
 
 def free_port() -> int:

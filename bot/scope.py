@@ -1,0 +1,65 @@
+"""Does the knowledge base cover a question? The second opinion next to dense relevance.
+
+Dense similarity alone cannot tell "How does the Pinterest algorithm work?" from a covered
+question about TikTok's algorithm: both score alike. What gives the first away is a name the
+guides never mention. So a question whose nouns (German capitalises them; in English all content
+words count) include one the knowledge base does not know, even after splitting compounds
+("Spielzeugladen" = "Spielzeug" + "Laden"), needs a clearly higher relevance to be answered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.keyword import STOPWORDS, stem
+
+_GERMAN_NOUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß]*(?:-[\wÄÖÜäöüß]+)*")
+_ENGLISH_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
+_MIN_PART = 3
+
+
+class ScopeCheck:
+    """Knows the vocabulary of the indexed guides, per language."""
+
+    def __init__(self, vocabulary: dict[str, Iterable[str]]) -> None:
+        self._vocabulary = {lang: frozenset(words) for lang, words in vocabulary.items()}
+
+    def unknown_terms(self, question: str, lang: str) -> list[str]:
+        """Nouns and names in the question that no guide mentions."""
+        known = self._vocabulary.get(lang, frozenset())
+        if lang == "de":
+            candidates = _GERMAN_NOUN.findall(question.strip())
+        else:
+            candidates = [w for w in _ENGLISH_WORD.findall(question) if w.lower() not in STOPWORDS]
+        return [word for word in candidates if not self._known(word, lang, known)]
+
+    def _known(self, word: str, lang: str, known: frozenset[str]) -> bool:
+        """Known as it is, as a compound of known parts, or by its first hyphenated part.
+
+        In "Shopify-Shop" and "DSGVO-konform" the first part names the specific thing.
+        """
+        word = re.sub(r"['’]s$", "", word.lower())
+        head = next((p for p in re.split(r"[-'’.]", word) if p), "")
+        return head in STOPWORDS or stem(head, lang) in known or self._compound(head, lang, known)
+
+    def _compound(self, word: str, lang: str, known: frozenset[str]) -> bool:
+        """True when the word splits into two known parts, allowing a linking element."""
+        for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            if stem(tail, lang) not in known and not self._compound_tail(tail, lang, known):
+                continue
+            for link in _LINKS:
+                if head.endswith(link) and len(head) - len(link) >= _MIN_PART:
+                    base = head[: len(head) - len(link)] if link else head
+                    if stem(base, lang) in known or base in known:
+                        return True
+        return False
+
+    def _compound_tail(self, tail: str, lang: str, known: frozenset[str]) -> bool:
+        # one more level for three-part compounds ("Datenschutzgesetze")
+        return len(tail) >= 2 * _MIN_PART and any(
+            stem(tail[:cut], lang) in known and stem(tail[cut:], lang) in known
+            for cut in range(_MIN_PART, len(tail) - _MIN_PART + 1)
+        )
