@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -100,9 +101,14 @@ def measure_ingest(settings: Settings) -> tuple[float, float, int]:
 
 TELEGRAM_CHATS = 50
 TELEGRAM_QUESTIONS = 1000
+# A person reads an answer before asking again; without a pause, 50 chats hammering a 2-core
+# machine measure only the queue in front of the engine, not the bot's response time.
+THINK_TIME_S = (0.5, 2.0)
 
 
-async def _telegram_load(settings: Settings, answerer: Answerer, data_dir: Path) -> dict[str, float]:
+async def _telegram_load(
+    settings: Settings, answerer: Answerer, data_dir: Path, think: tuple[float, float]
+) -> dict[str, float]:
     """50 chats asking at once through the fake Bot API on loopback, 1,000 questions in all."""
     from pydantic import SecretStr
     from telegram import Update
@@ -132,7 +138,9 @@ async def _telegram_load(settings: Settings, answerer: Answerer, data_dir: Path)
     latencies: list[float] = []
 
     async def chat(chat_id: int) -> None:
+        pause = random.Random(chat_id)
         for turn in range(per_chat):
+            await asyncio.sleep(pause.uniform(*think))
             question = questions[(chat_id * 7 + turn) % len(questions)]
             pushed = time.perf_counter()
             await api.send_text(question, chat_id=chat_id)
@@ -161,9 +169,9 @@ async def _telegram_load(settings: Settings, answerer: Answerer, data_dir: Path)
     }
 
 
-def measure_telegram(settings: Settings, answerer: Answerer) -> dict[str, float]:
+def measure_telegram(settings: Settings, answerer: Answerer, think: tuple[float, float]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(_telegram_load(settings, answerer, Path(tmp)))
+        return asyncio.run(_telegram_load(settings, answerer, Path(tmp), think))
 
 
 def run_benchmarks(settings: Settings) -> None:
@@ -175,7 +183,8 @@ def run_benchmarks(settings: Settings) -> None:
     print("ingest ...", file=sys.stderr)
     build_s, rerun_s, chunks = measure_ingest(settings)
     print("telegram load ...", file=sys.stderr)
-    telegram = measure_telegram(settings, answerer)
+    telegram = measure_telegram(settings, answerer, THINK_TIME_S)
+    saturated = measure_telegram(settings, answerer, (0.0, 0.0))
     print("evaluation ...", file=sys.stderr)
     runs, results = run_all(settings, answerer, baseline=True, fusions=True)
     own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -223,9 +232,14 @@ def run_benchmarks(settings: Settings) -> None:
         f"- Ingest of `{settings.knowledge_dir}` into an empty index: {build_s:.1f} s; unchanged re-run: "
         f"{rerun_s:.2f} s.",
         f"- Telegram, through the fake Bot API on loopback: {TELEGRAM_CHATS} chats asking at once, "
-        f"{int(telegram['questions'])} questions in {telegram['seconds']:.1f} s: update to answer sent "
+        f"{int(telegram['questions'])} questions in {telegram['seconds']:.1f} s, each chat pausing "
+        f"{THINK_TIME_S[0]}-{THINK_TIME_S[1]} s between answer and next question: update to answer sent "
         f"p50 {telegram['p50']:.1f} ms, p95 {telegram['p95']:.1f} ms; {int(telegram['lost'])} lost, "
         f"{int(telegram['duplicated'])} duplicated; peak RSS so far {telegram['rss']:.0f} MB.",
+        f"- The same without pauses (every chat asks again the moment its answer arrives, i.e. the "
+        f"machine saturated): {saturated['questions'] / saturated['seconds']:.1f} questions/s, "
+        f"p50 {saturated['p50']:.1f} ms, p95 {saturated['p95']:.1f} ms (queueing), "
+        f"{int(saturated['lost'])} lost, {int(saturated['duplicated'])} duplicated.",
         f"- Peak RSS of the benchmark process (engine, evaluation, MiniLM baseline): {own_rss:.0f} MB.",
         "",
         "## Answer quality on the golden set (`tests/data/golden.jsonl`)",

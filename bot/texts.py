@@ -16,9 +16,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Ihre Nachricht ist mit {length} Zeichen zu lang (höchstens {limit}). "
             "Bitte stellen Sie eine kurze, konkrete Frage."
         ),
-        "needs_subject": (
-            "Worauf bezieht sich Ihre Frage? Bitte nennen Sie das Thema, zum Beispiel: {example}"
-        ),
+        "needs_subject": ("Worauf bezieht sich Ihre Frage? Bitte nennen Sie das Thema, zum Beispiel: {example}"),
         "sources": "Quellen",
         "as_of": "Stand",
         "example": "Wie funktioniert die For-You-Seite?",

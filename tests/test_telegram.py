@@ -200,6 +200,33 @@ async def test_forget_deletes_stored_rows_and_the_conversation(api: FakeBotAPI, 
     assert services.memory.history((42, 0)) == []
 
 
+async def test_forget_on_a_deleted_message_still_forgets_and_stays_quiet(api: FakeBotAPI, bot: Any) -> None:
+    await ask(api, "Was sind Matches im TikTok-Live?")
+    confirm = await ask(api, "/vergessen")
+    message = as_message(confirm)
+    api.deleted_messages.add((42, message["message_id"]))  # the user deleted the question meanwhile
+    await api.press("forget:yes", message)
+    edit = (await api.wait_for("editMessageText"))[0]
+    assert edit.status == 400
+    await asyncio.sleep(0.3)
+    assert bot.bot_data[SERVICES_KEY].store.count_rows(42) == 0
+    assert not any("schiefgegangen" in c.params["text"] for c in api.sent_to(42))
+
+
+async def test_forum_topics_in_a_group_keep_separate_conversations(api: FakeBotAPI, bot: Any) -> None:
+    topic = {"message_thread_id": 7, "is_topic_message": True}
+    reply = await ask(
+        api, "@tiktok_berater_bot Was sind Matches im TikTok-Live?", chat_id=GROUP, chat_type="supergroup", **topic
+    )
+    assert reply.params["message_thread_id"] == 7  # answered inside the topic
+    other = await ask(api, "@tiktok_berater_bot Und wie lange dauert das?", chat_id=GROUP, chat_type="supergroup")
+    assert "Worauf bezieht sich Ihre Frage?" in other.params["text"]  # the general chat has no context
+    same = await ask(
+        api, "@tiktok_berater_bot Und wie lange dauert das?", chat_id=GROUP, chat_type="supergroup", **topic
+    )
+    assert "5 Minuten" in same.params["text"] or "fünf Minuten" in same.params["text"]
+
+
 async def test_forget_cancel_keeps_everything(api: FakeBotAPI, bot: Any) -> None:
     await ask(api, "Was sind Matches im TikTok-Live?")
     confirm = await ask(api, "/forget", user=api.user(42, lang="en"))
