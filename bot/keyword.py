@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -34,9 +34,16 @@ STOPWORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=2)
+_local = threading.local()
+
+
 def _stemmer(lang: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(_STEMMERS.get(lang, "german"))
+    """One stemmer per thread and language: Snowball stemmers keep per-word state and break
+    when two threads stem at once (answers are composed in worker threads)."""
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if lang not in stemmers:
+        stemmers[lang] = snowballstemmer.stemmer(_STEMMERS.get(lang, "german"))
+    return stemmers[lang]
 
 
 def stem(word: str, lang: str) -> str:

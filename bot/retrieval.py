@@ -76,6 +76,10 @@ class Retriever:
 
     def search(self, query: str, lang: str, k: int = 5) -> Retrieval:
         vector = self.embeddings.embed_query(query)
+        if self.fusion is Fusion.DENSE:  # the default path: no keyword scoring to pay for
+            found = self.index.dense_search(vector, k, lang)
+            hits = [Hit(s.chunk, s.score, s.score, 0.0) for s in found]
+            return Retrieval(hits, found[0].score if found else 0.0)
         dense = {s.chunk.id: s for s in self.index.dense_search(vector, DENSE_POOL, lang)}
         chunks, bm25 = self.keyword_index(lang)
         keyword = dict(zip((c.id for c in chunks), bm25.scores(tokenize(query, lang)), strict=True))
@@ -92,8 +96,6 @@ class Retriever:
         return Retrieval(hits, relevance)
 
     def _fuse(self, dense: dict[str, float], keyword: dict[str, float]) -> dict[str, float]:
-        if self.fusion is Fusion.DENSE:
-            return dense
         if self.fusion is Fusion.KEYWORD:
             return {cid: keyword[cid] + 1e-3 * dense[cid] for cid in dense}  # dense breaks ties
         if self.fusion is Fusion.RRF:
