@@ -117,6 +117,7 @@ class FakeBotAPI:
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
+        self._by_chat: dict[tuple[str, Any], list[Call]] = {}  # (method, chat_id) -> calls, for fast waits
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._changed = asyncio.Condition()
@@ -204,8 +205,14 @@ class FakeBotAPI:
         """Wait until the bot made `count` calls of `method` whose params contain `match`."""
         deadline = asyncio.get_running_loop().time() + timeout
 
+        pool = (
+            (lambda: self._by_chat.get((method, match["chat_id"]), []))
+            if "chat_id" in match
+            else (lambda: self.calls_of(method))
+        )
+
         def found() -> list[Call]:
-            return [c for c in self.calls_of(method) if all(c.params.get(k) == v for k, v in match.items())]
+            return [c for c in pool() if all(c.params.get(k) == v for k, v in match.items())]
 
         async with self._changed:
             while len(found()) < count:
@@ -223,7 +230,7 @@ class FakeBotAPI:
         return await self.wait_for("sendMessage", count=count, timeout=timeout, chat_id=chat_id)
 
     def sent_to(self, chat_id: int) -> list[Call]:
-        return [c for c in self.calls_of("sendMessage") if c.params.get("chat_id") == chat_id]
+        return list(self._by_chat.get(("sendMessage", chat_id), []))
 
     # -- the protocol ------------------------------------------------------------------------
 
@@ -236,6 +243,7 @@ class FakeBotAPI:
         if method != "getUpdates":
             async with self._changed:
                 self.calls.append(call)
+                self._by_chat.setdefault((method, params.get("chat_id")), []).append(call)
                 self._changed.notify_all()
         try:
             retry_after = self.rate_limit_next.pop(method, None)

@@ -83,4 +83,3 @@ def test_language_of_a_terse_follow_up_stays_with_the_conversation(answerer: Ans
     assert follow.language == "de"
     second = answerer.ask("150?", [first.as_turn()])
     assert second.language == "en"
-

@@ -61,6 +61,8 @@ class Store:
         self._salt = salt.encode()
         self._failed = False
         with self._connect() as db:
+            # WAL survives in the file: a crash may lose the last rating, never corrupt the store.
+            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
     def user_hash(self, user_id: int) -> str:
@@ -70,10 +72,7 @@ class Store:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=2.0)
-        # WAL with NORMAL sync: a crash may lose the last rating, never corrupt the file, and no
-        # answer waits for an fsync.
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # with WAL: no answer waits for an fsync
         try:
             with db:
                 yield db
