@@ -62,6 +62,7 @@ class Answer:
     subject: str = ""  # the conversation's subject after this turn, for follow-ups
     topics: tuple[str, ...] = ()  # what the bot covers, for declined questions
     suggestions: tuple[Entry, ...] = ()  # follow-up questions the knowledge base answers
+    numbered: bool = False  # the text cites its sources as [1], [2] in the order of `sources`
 
     def as_turn(self) -> Turn:
         return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject)
@@ -75,6 +76,15 @@ class Consultation:
     hits: list[Hit]
     relevance: float
     subject: str
+
+
+@dataclass(frozen=True)
+class Covered:
+    """A question the knowledge base covers, with what retrieval found for it."""
+
+    question: str
+    language: str
+    found: Consultation
 
 
 class Answerer:
@@ -121,6 +131,16 @@ class Answerer:
         return Consultation(query or question, retrieval.hits, relevance, subject)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        consulted = self.consult(question, history)
+        if isinstance(consulted, Answer):
+            return consulted
+        return self.compose_extractive(consulted)
+
+    def consult(self, question: str, history: Sequence[Turn] = ()) -> Answer | Covered:
+        """Everything before composing: a notice or decline as a finished `Answer`, or `Covered`.
+
+        Both composers (extractive and LLM) start here, so they decline exactly the same questions.
+        """
         question = question.strip()
         previous_lang = history[-1].language if history else "de"
         lang = detect_language(question, default=previous_lang)
@@ -129,25 +149,32 @@ class Answerer:
         limit = self.settings.max_question_chars
         if len(question) > limit:
             return self._notice(question, lang, text(lang, "too_long", length=len(question), limit=limit))
-
         if needs_subject(question, lang, list(history)):
             return self._notice(question, lang, text(lang, "needs_subject", example=text(lang, "example")))
+
         found = self.retrieve(question, lang, history)
         unknown = self.scope.unknown_terms(question, lang)
         needed = self.strict_threshold if unknown else self.threshold
-        if found.relevance < needed or not found.hits:
-            logger.info("declined (relevance %.3f < %.3f, %d unknown terms)", found.relevance, needed, len(unknown))
-            return Answer(
-                question=question,
-                text=text(lang, "out_of_scope"),
-                language=lang,
-                in_scope=False,
-                confidence=found.relevance,
-                standalone_question=found.query,
-                subject=found.subject,
-                topics=self.topics(lang),
-            )
+        if found.relevance >= needed and found.hits:
+            return Covered(question, lang, found)
+        logger.info("declined (relevance %.3f < %.3f, %d unknown terms)", found.relevance, needed, len(unknown))
+        return self.decline(question, lang, found)
 
+    def decline(self, question: str, lang: str, found: Consultation) -> Answer:
+        """The plain "not covered" answer, with what the bot can help with."""
+        return Answer(
+            question=question,
+            text=text(lang, "out_of_scope"),
+            language=lang,
+            in_scope=False,
+            confidence=found.relevance,
+            standalone_question=found.query,
+            subject=found.subject,
+            topics=self.topics(lang),
+        )
+
+    def compose_extractive(self, covered: Covered) -> Answer:
+        question, lang, found = covered.question, covered.language, covered.found
         _, bm25 = self.retriever.keyword_index(lang)
         # Sentences are picked for what is asked now; the context only steered retrieval.
         composition = compose(question, lang, found.hits, bm25.idf)
@@ -157,23 +184,26 @@ class Answerer:
             text=body,
             language=lang,
             in_scope=True,
-            sources=_sources(composition.used),
+            sources=sources_of(composition.used),
             confidence=found.relevance,
             standalone_question=found.query,
             subject=found.subject,
-            suggestions=tuple(
-                self.catalog.suggestions(
-                    used=[h.chunk.id for h in composition.used],
-                    related=[h.chunk.id for h in found.hits if h not in composition.used],
-                )
-            ),
+            suggestions=self.suggestions(composition.used, found.hits),
+        )
+
+    def suggestions(self, used: Sequence[Hit], hits: Sequence[Hit]) -> tuple[Entry, ...]:
+        return tuple(
+            self.catalog.suggestions(
+                used=[h.chunk.id for h in used],
+                related=[h.chunk.id for h in hits if h not in used],
+            )
         )
 
     def _notice(self, question: str, lang: str, message: str) -> Answer:
         return Answer(question=question, text=message, language=lang, in_scope=False)
 
 
-def _sources(hits: Sequence[Hit]) -> tuple[Source, ...]:
+def sources_of(hits: Sequence[Hit]) -> tuple[Source, ...]:
     seen: dict[tuple[str, str], Source] = {}
     for hit in hits:
         meta = hit.chunk.metadata

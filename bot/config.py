@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -70,6 +70,23 @@ class Settings(BaseSettings):
     user_hash_salt: SecretStr | None = Field(
         None, description="Salt for hashing user ids in logs and the store; empty = generated once."
     )
+    answer_mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="extractive (offline, default) or llm (generated from the same sources)."
+    )
+    llm_provider: Literal["openai", "ollama"] = Field(
+        "openai", description="openai = any OpenAI-compatible endpoint; ollama = an Ollama server."
+    )
+    llm_base_url: str | None = Field(
+        None, description="Endpoint, e.g. https://api.openai.com/v1 or http://localhost:11434."
+    )
+    llm_api_key: SecretStr | None = Field(None, description="API key of the OpenAI-compatible endpoint.")
+    llm_model: str = Field("", description="Model name, e.g. gpt-4o-mini or llama3.1:8b.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Seconds for a whole generated answer.")
+    llm_first_token_timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the first token.")
+    llm_max_tokens: int = Field(500, gt=0, description="Longest generated answer, in tokens.")
+    llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
+    llm_daily_limit: int = Field(0, ge=0, description="LLM answers per user and day (0 = unlimited).")
+    german_address: Literal["sie", "du"] = Field("sie", description="How generated German answers address users.")
     log_level: str = Field("WARNING", description="Python logging level.")
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")

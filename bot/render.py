@@ -11,9 +11,10 @@ def render_plain(answer: Answer) -> str:
     lines = [answer.text]
     if answer.sources:
         lines += ["", f"{text(answer.language, 'sources')}:"]
-        for source in answer.sources:
+        for number, source in enumerate(answer.sources, start=1):
             stand = f" ({text(answer.language, 'as_of')} {source.as_of})" if source.as_of else ""
-            lines.append(f"- {source.title} › {source.section}{stand}")
+            bullet = f"[{number}]" if answer.numbered else "-"
+            lines.append(f"{bullet} {source.title} › {source.section}{stand}")
     elif answer.topics:
         lines += [f"- {topic}" for topic in answer.topics]
     return "\n".join(lines)

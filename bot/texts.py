@@ -17,6 +17,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "Bitte stellen Sie eine kurze, konkrete Frage."
         ),
         "needs_subject": ("Worauf bezieht sich Ihre Frage? Bitte nennen Sie das Thema, zum Beispiel: {example}"),
+        "llm_unavailable": "(KI-Modus gerade nicht verfügbar: Antwort direkt aus der Wissensbasis.)",
+        "llm_limit": "(Tageskontingent für KI-Antworten aufgebraucht: Antwort direkt aus der Wissensbasis.)",
         "sources": "Quellen",
         "as_of": "Stand",
         "example": "Wie funktioniert die For-You-Seite?",
@@ -86,6 +88,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "Please ask a short, specific question."
         ),
         "needs_subject": "What does your question refer to? Please name the topic, for example: {example}",
+        "llm_unavailable": "(AI mode unavailable right now: answer straight from the knowledge base.)",
+        "llm_limit": "(Daily quota of AI answers used up: answer straight from the knowledge base.)",
         "sources": "Sources",
         "as_of": "as of",
         "example": "How does the For You page work?",

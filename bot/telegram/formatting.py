@@ -25,8 +25,10 @@ def answer_paragraphs(answer: Answer) -> list[str]:
         label = text(answer.language, "sources")
         stand = text(answer.language, "as_of")
         cited = "; ".join(
-            f"{escape(s.title)} › {escape(s.section)}" + (f" ({stand} {escape(s.as_of)})" if s.as_of else "")
-            for s in answer.sources
+            (f"[{n}] " if answer.numbered else "")
+            + f"{escape(s.title)} › {escape(s.section)}"
+            + (f" ({stand} {escape(s.as_of)})" if s.as_of else "")
+            for n, s in enumerate(answer.sources, start=1)
         )
         paragraphs.append(f"<i>{label}: {cited}</i>")
     elif answer.topics:
