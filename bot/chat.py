@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections import deque
 from typing import TextIO
 
-from bot.answer import Answerer
 from bot.followup import Turn
 from bot.render import render_plain
+from bot.responder import Delta, Done, Responder
 
 HISTORY_TURNS = 6
 _QUIT = {"exit", "quit", "q", "tschüss", "ende"}
 
 
-def run_chat(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Answer line by line until end of input or a quit word; prompts only on a terminal."""
+async def run_chat(responder: Responder, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    """Answer line by line until end of input or a quit word; prompts only on a terminal.
+
+    In LLM mode the answer appears as it is written, then once more complete with its sources.
+    """
     interactive = stdin.isatty()
     if interactive:
         stdout.write("TikTok-Berater – fragen Sie los (Deutsch oder English). Ende mit 'exit' oder Ctrl-D.\n")
@@ -24,7 +28,7 @@ def run_chat(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys
         if interactive:
             stdout.write("\n> ")
             stdout.flush()
-        line = stdin.readline()
+        line = await asyncio.to_thread(stdin.readline)
         if not line:
             break
         question = line.strip()
@@ -32,10 +36,18 @@ def run_chat(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys
             break
         if not question and not interactive:
             continue
-        answer = answerer.ask(question, list(history))
-        if question:
-            history.append(answer.as_turn())
-        stdout.write(render_plain(answer) + "\n")
+        streamed = False
+        async for event in responder.stream(question, list(history)):
+            if isinstance(event, Delta) and interactive:
+                stdout.write(event.text)
+                stdout.flush()
+                streamed = True
+            elif isinstance(event, Done):
+                if streamed:
+                    stdout.write("\n\n")
+                if question:
+                    history.append(event.answer.as_turn())
+                stdout.write(render_plain(event.answer) + "\n")
         if not interactive:
             stdout.write("\n")
         stdout.flush()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from dataclasses import asdict
 
 from bot.answer import Answerer
-from bot.config import startup_settings
+from bot.config import ConfigError, startup_settings
 from bot.embeddings import EmbeddingModelError
 from bot.followup import Turn
 from bot.index import IndexUnavailableError
 from bot.render import render_plain
+from bot.responder import Responder, make_responder
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,10 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ask(answerer: Answerer, questions: list[str], as_json: bool) -> None:
+async def _ask(responder: Responder, questions: list[str], as_json: bool) -> None:
     history: list[Turn] = []
     for question in questions:
-        answer = answerer.ask(question, history)
+        answer = await responder.ask(question, history)
         history.append(answer.as_turn())
         if as_json:
             record = {
@@ -61,12 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         answerer = Answerer.load(settings)
-    except (IndexUnavailableError, EmbeddingModelError) as exc:
+        responder = make_responder(settings, answerer)
+    except (IndexUnavailableError, EmbeddingModelError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
 
     if args.command == "ask":
-        _ask(answerer, args.questions, args.json)
+        asyncio.run(_ask(responder, args.questions, args.json))
     elif args.command == "eval":
         from bot.evaluation import run_eval_command
 
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "run" and settings.telegram_bot_token is not None:
         from bot.telegram.app import run_telegram
 
-        run_telegram(settings, answerer)
+        run_telegram(settings, answerer, responder)
     else:
         from bot.chat import run_chat
 
@@ -84,5 +87,5 @@ def main(argv: list[str] | None = None) -> int:
                 "TELEGRAM_BOT_TOKEN=<token from @BotFather> into .env and run again.\n",
                 file=sys.stderr,
             )
-        run_chat(answerer)
+        asyncio.run(run_chat(responder))
     return 0

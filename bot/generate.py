@@ -14,13 +14,14 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from bot.answer import Answer, Answerer, Covered, Source, sources_of
 from bot.config import Settings
 from bot.followup import Turn, contextualize
+from bot.responder import Delta, Done, Responder
 from bot.texts import text
 
 logger = logging.getLogger(__name__)
@@ -28,20 +29,6 @@ logger = logging.getLogger(__name__)
 NOT_COVERED = "NOT_COVERED"
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 _HISTORY_TURNS = 3
-
-
-@dataclass(frozen=True)
-class Delta:
-    """A piece of the answer text as the model produces it."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """The finished answer (generated, or the extractive fallback)."""
-
-    answer: Answer
 
 
 class ModelUnavailableError(TimeoutError):
@@ -144,7 +131,7 @@ class DailyLimit:
         return True
 
 
-class GenerativeAnswerer:
+class GenerativeAnswerer(Responder):
     """Streams LLM answers over the extractive engine, which stays the judge and the fallback."""
 
     def __init__(self, answerer: Answerer, settings: Settings, model: Any | None = None) -> None:
@@ -197,13 +184,6 @@ class GenerativeAnswerer:
                 numbered=True,
             )
         )
-
-    async def ask(self, question: str, history: Sequence[Turn] = (), user: str | None = None) -> Answer:
-        """The finished answer, for callers that do not stream (CLI, evaluation)."""
-        async for event in self.stream(question, history, user):
-            if isinstance(event, Done):
-                return event.answer
-        raise AssertionError("stream ended without an answer")
 
     async def _generate(self, covered: Covered, history: Sequence[Turn]) -> AsyncIterator[str]:
         from langchain_core.messages import HumanMessage, SystemMessage

@@ -10,8 +10,9 @@ import pytest
 
 from bot.answer import Answerer
 from bot.config import Settings
-from bot.generate import Delta, Done, GenerativeAnswerer
+from bot.generate import GenerativeAnswerer
 from bot.ingestion import ingest
+from bot.responder import Delta, Done
 from bot.texts import text
 from tests.conftest import make_settings
 from tests.fake_llm import FakeLLM

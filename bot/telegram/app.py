@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from bot.answer import Answerer
 from bot.config import Settings
+from bot.responder import ExtractiveResponder, Responder
 from bot.telegram import handlers
 from bot.telegram.access import RateLimiter
 from bot.telegram.memory import ConversationMemory
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_ATTEMPTS = 3  # a 429 from Telegram is waited out this often before it counts as an error
 
 
-def build_application(settings: Settings, answerer: Answerer) -> Application:
+def build_application(settings: Settings, answerer: Answerer, responder: Responder | None = None) -> Application:
     """The whole bot, ready for `run_polling`/`run_webhook` (or a test's manual lifecycle)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -56,6 +57,7 @@ def build_application(settings: Settings, answerer: Answerer) -> Application:
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         answerer=answerer,
+        responder=responder or ExtractiveResponder(answerer),
         memory=ConversationMemory(settings.memory_turns, settings.memory_ttl_s),
         store=Store(settings.store_path, load_salt(salt, settings.data_dir)),
         limiter=RateLimiter(settings.rate_limit_per_minute),
@@ -98,9 +100,9 @@ async def publish_commands(application: Application) -> None:
         await application.bot.set_my_commands(commands, language_code=language_code)
 
 
-def run_telegram(settings: Settings, answerer: Answerer) -> None:
+def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -> None:
     """Serve until SIGINT/SIGTERM: long polling, or a webhook when WEBHOOK_URL is set."""
-    application = build_application(settings, answerer)
+    application = build_application(settings, answerer, responder)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         application.run_webhook(

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.answer import Answer
+from bot.responder import Delta
 from bot.telegram.access import is_allowed
 from bot.telegram.formatting import (
     answer_keyboard,
@@ -35,6 +36,7 @@ from bot.telegram.formatting import (
 )
 from bot.telegram.memory import ConversationKey
 from bot.telegram.services import services
+from bot.telegram.streaming import StreamedReply
 from bot.texts import TOPIC_MENU, text
 
 logger = logging.getLogger(__name__)
@@ -234,7 +236,7 @@ async def answer_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not question or svc.limiter.wait_seconds(query.from_user.id):
         await query.answer([], button=hint, cache_time=0, is_personal=True)
         return
-    answer = await asyncio.to_thread(svc.answerer.ask, question)
+    answer = await svc.responder.ask(question, user=svc.store.user_hash(query.from_user.id))
     if not answer.in_scope:
         await query.answer([], button=hint, cache_time=60)
         return
@@ -311,9 +313,20 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
             chat.id, text(ui_language(update), "rate_limited", seconds=wait), message_thread_id=_thread(update)
         )
         return
-    context.application.create_task(_typing(update, context))
+    typing = context.application.create_task(_keep_typing(update, context))
     key = conversation_key(update)
-    answer: Answer = await asyncio.to_thread(svc.answerer.ask, question, svc.memory.history(key))
+    reply = StreamedReply(context.bot, chat.id, _thread(update))
+    answer: Answer | None = None
+    try:
+        async for event in svc.responder.stream(question, svc.memory.history(key), svc.store.user_hash(user.id)):
+            if isinstance(event, Delta):
+                typing.cancel()  # the text itself shows that the bot is writing
+                await reply.add(event.text)
+            else:
+                answer = event.answer
+    finally:
+        typing.cancel()
+    assert answer is not None
     if question.strip():
         svc.memory.add(key, answer.as_turn())
     answer_key = secrets.token_hex(6)
@@ -323,20 +336,18 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     paragraphs = answer_paragraphs(answer)
     if echo:
         paragraphs.insert(0, f"❓ <b>{escape(question)}</b>")
-    parts = split_html(paragraphs)
-    for number, part in enumerate(parts, start=1):
-        await context.bot.send_message(
-            chat.id,
-            part,
-            parse_mode=ParseMode.HTML,
-            reply_markup=answer_keyboard(answer, answer_key) if number == len(parts) else None,
-            message_thread_id=_thread(update),
-        )
+    await reply.finish(paragraphs, answer_keyboard(answer, answer_key))
 
 
-async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+TYPING_REFRESH_S = 4.5  # Telegram shows "typing…" for about five seconds per action
+
+
+async def _keep_typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows "typing…" until cancelled (when the first text or the answer arrives)."""
     chat = update.effective_chat
     if chat is None:
         return
-    with contextlib.suppress(TelegramError):  # a missing typing indicator is not worth an error
-        await context.bot.send_chat_action(chat.id, ChatAction.TYPING, message_thread_id=_thread(update))
+    while True:
+        with contextlib.suppress(TelegramError):  # a missing typing indicator is not worth an error
+            await context.bot.send_chat_action(chat.id, ChatAction.TYPING, message_thread_id=_thread(update))
+        await asyncio.sleep(TYPING_REFRESH_S)

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.answer import Answerer
 from bot.config import Settings
+from bot.responder import Responder
 from bot.telegram.access import RateLimiter
 from bot.telegram.memory import ConversationMemory
 from bot.telegram.store import Store
@@ -19,7 +20,8 @@ SERVICES_KEY = "services"
 @dataclass
 class Services:
     settings: Settings
-    answerer: Answerer
+    answerer: Answerer  # the engine: catalog, menus, suggestions
+    responder: Responder  # writes the answers: extractive, or the LLM over the same engine
     memory: ConversationMemory
     store: Store
     limiter: RateLimiter
