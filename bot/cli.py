@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--baseline", action="store_true", help="also run a tutorial-style RAG")
     evaluate.add_argument("--fusions", action="store_true", help="compare every fusion variant")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument(
+        "--answer-mode", choices=["extractive", "llm"], default="extractive", help="which composer to score"
+    )
     sub.add_parser("bench", help="measure latency, cold start, ingest and memory")
     return parser
 
@@ -73,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "eval":
         from bot.evaluation import run_eval_command
 
-        return run_eval_command(settings, answerer, args.baseline, args.fusions, args.json)
+        return run_eval_command(settings, answerer, args.baseline, args.fusions, args.json, args.answer_mode)
     elif args.command == "run" and settings.telegram_bot_token is not None:
         from bot.telegram.app import run_telegram
 

@@ -7,6 +7,7 @@ not by file names, so the measure survives re-organising the guides.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
@@ -20,7 +21,9 @@ from typing import Any
 from bot.answer import Answerer
 from bot.config import Settings
 from bot.followup import Turn, contextualize
+from bot.generate import GenerativeAnswerer
 from bot.language import detect_language
+from bot.responder import ExtractiveResponder, Responder
 from bot.retrieval import Fusion
 
 GOLDEN_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden.jsonl"
@@ -116,15 +119,26 @@ def summarize(name: str, results: list[ItemResult], seconds: float) -> Metrics:
     return metrics
 
 
-def evaluate_engine(answerer: Answerer, items: list[GoldenItem], name: str) -> tuple[Metrics, list[ItemResult]]:
-    """Ask every item (follow-ups after their history) and judge answer and ranking."""
+def evaluate_engine(
+    answerer: Answerer, items: list[GoldenItem], name: str, responder: Responder | None = None
+) -> tuple[Metrics, list[ItemResult]]:
+    """Ask every item (follow-ups after their history) and judge answer and ranking.
+
+    `responder` selects the composer (the LLM with `--answer-mode llm`); ranking is the engine's.
+    """
+    return asyncio.run(_evaluate(answerer, responder or ExtractiveResponder(answerer), items, name))
+
+
+async def _evaluate(
+    answerer: Answerer, responder: Responder, items: list[GoldenItem], name: str
+) -> tuple[Metrics, list[ItemResult]]:
     results = []
     started = time.perf_counter()
     for item in items:
         history: list[Turn] = []
         for earlier in item.history:
-            history.append(answerer.ask(earlier, history).as_turn())
-        answer = answerer.ask(item.question, history)
+            history.append((await responder.ask(earlier, history)).as_turn())
+        answer = await responder.ask(item.question, history)
         lang = detect_language(item.question, default=history[-1].language if history else "de")
         query = contextualize(item.question, lang, history) or item.question
         ranking = answerer.retriever.search(query, lang, k=10).hits
@@ -226,10 +240,11 @@ def markdown_table(runs: list[Metrics]) -> str:
 
 
 def run_all(
-    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool
+    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, responder: Responder | None = None
 ) -> tuple[list[Metrics], list[ItemResult]]:
     items = load_golden()
-    main, results = evaluate_engine(answerer, items, f"engine ({answerer.retriever.fusion.value})")
+    mode = "llm" if isinstance(responder, GenerativeAnswerer) else "extractive"
+    main, results = evaluate_engine(answerer, items, f"engine ({answerer.retriever.fusion.value}, {mode})", responder)
     runs = [main]
     if fusions:
         for fusion in Fusion:
@@ -241,8 +256,16 @@ def run_all(
     return runs, results
 
 
-def run_eval_command(settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, as_json: bool) -> int:
-    runs, results = run_all(settings, answerer, baseline, fusions)
+def run_eval_command(
+    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, as_json: bool, answer_mode: str
+) -> int:
+    responder: Responder | None = None
+    if answer_mode == "llm":
+        if not (settings.llm_model and settings.llm_base_url):
+            print("LLM evaluation skipped: no endpoint configured (set LLM_BASE_URL and LLM_MODEL).")
+            return 0
+        responder = GenerativeAnswerer(answerer, settings.model_copy(update={"answer_mode": "llm"}))
+    runs, results = run_all(settings, answerer, baseline, fusions, responder)
     if as_json:
         print(json.dumps([{"name": r.name, **r.by_lang} for r in runs], indent=1))
     else:

@@ -22,6 +22,7 @@ from telegram.ext import Application
 from bot.answer import Answerer
 from bot.config import Settings
 from bot.ingestion import ingest
+from bot.responder import Responder
 from bot.telegram.app import build_application, publish_commands
 from bot.telegram.services import SERVICES_KEY, Services
 from tests.conftest import REPO, make_settings
@@ -50,9 +51,11 @@ def bot_settings(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def polling(settings: Settings, answerer: Answerer) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def polling(
+    settings: Settings, answerer: Answerer, responder: Responder | None = None
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """What `run_polling` does, minus signal handling, so a test can drive it."""
-    app = build_application(settings, answerer)
+    app = build_application(settings, answerer, responder)
     await app.initialize()
     await publish_commands(app)
     assert app.updater is not None
