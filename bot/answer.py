@@ -109,7 +109,7 @@ class Answerer:
     def load(cls, settings: Settings, fusion: Fusion = DEFAULT_FUSION) -> Answerer:
         """Load the embedding model and open the index, refusing a model mismatch."""
         embeddings = load_embeddings(settings.embedding_model)
-        index = KnowledgeIndex.open(settings, embeddings.model_id)
+        index = KnowledgeIndex.open(settings, embeddings)
         return cls(settings, embeddings, index, fusion=fusion)
 
     def topics(self, lang: str) -> tuple[str, ...]:

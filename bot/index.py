@@ -20,6 +20,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from bot.config import Settings
+from bot.embeddings import KnowledgeEmbeddings
 from bot.knowledge import Chunk
 
 logger = logging.getLogger(__name__)
@@ -112,14 +113,16 @@ class KnowledgeIndex:
         self.languages = frozenset(c.metadata["lang"] for c in chunks)
 
     @classmethod
-    def open(cls, settings: Settings, model_id: str, dimension: int | None = None) -> KnowledgeIndex:
+    def open(cls, settings: Settings, embeddings: KnowledgeEmbeddings) -> KnowledgeIndex:
+        """The live index, refused when it was built by another model than `embeddings`."""
         manifest = read_manifest(settings.manifest_path)
         if manifest is None:
             raise IndexMissingError(f"No knowledge index in {settings.data_dir}. Build it first: python ingest.py")
-        if manifest.embedding_model != model_id or (dimension is not None and manifest.dimension != dimension):
+        # The name is compared first, so a mismatch is reported without loading the other model.
+        if manifest.embedding_model != embeddings.model_id or manifest.dimension != embeddings.dimension:
             raise IndexMismatchError(
                 f"The index was built with the embedding model {manifest.embedding_model!r} "
-                f"(dimension {manifest.dimension}), but EMBEDDING_MODEL now selects {model_id!r}. "
+                f"(dimension {manifest.dimension}), but EMBEDDING_MODEL now selects {embeddings.model_id!r}. "
                 f"Either set EMBEDDING_MODEL back, or rebuild the index: python ingest.py --rebuild"
             )
         client = open_client(settings)

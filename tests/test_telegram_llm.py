@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.answer import Answerer
 from bot.generate import GenerativeAnswerer
@@ -17,22 +14,6 @@ from bot.texts import text
 from tests.fake_bot_api import FakeBotAPI
 from tests.fake_llm import FakeLLM
 from tests.test_telegram import bot_settings, buttons, polling
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = FakeBotAPI()
-    server.base_url = await server.start()  # type: ignore[attr-defined]
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[FakeLLM]:
-    server = FakeLLM()
-    server.base = await server.start()  # type: ignore[attr-defined]
-    yield server
-    await server.stop()
 
 
 def llm_responder(api: FakeBotAPI, llm: FakeLLM, answerer: Answerer, tmp_path: Path) -> GenerativeAnswerer:
