@@ -11,7 +11,7 @@ import sys
 
 from bot.config import startup_settings
 from bot.embeddings import EmbeddingModelError, load_embeddings
-from bot.index import read_manifest
+from bot.index import IndexUnavailableError, open_client, read_manifest
 from bot.ingestion import ingest
 from bot.knowledge import BadFileError
 
@@ -24,12 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = startup_settings()
-    if args.if_missing and read_manifest(settings.manifest_path) is not None:
-        return 0
     try:
+        if args.if_missing and read_manifest(open_client(settings), settings) is not None:
+            return 0
         embeddings = load_embeddings(settings.embedding_model)
         report = ingest(settings, embeddings, rebuild=args.rebuild, show_progress=not args.quiet)
-    except (BadFileError, FileNotFoundError, EmbeddingModelError) as exc:
+    except (BadFileError, FileNotFoundError, EmbeddingModelError, IndexUnavailableError) as exc:
         print(f"Ingest failed: {exc}", file=sys.stderr)
         return 2
     for file, reason in report.skipped:

@@ -7,6 +7,7 @@ handlers all call `Answerer.ask`.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,9 +16,9 @@ from bot.compose import compose
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings, load_embeddings
 from bot.followup import Turn, contextualize, needs_subject, subject_of
-from bot.index import KnowledgeIndex
+from bot.index import IndexMissingError, KnowledgeIndex, StoreUnreachableError
 from bot.language import detect_language
-from bot.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
+from bot.retrieval import DEFAULT_FUSION, Fusion, Hit, Retrieval, Retriever
 from bot.scope import ScopeCheck
 from bot.texts import text
 
@@ -87,8 +88,28 @@ class Covered:
     found: Consultation
 
 
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything derived from one live index; swapped as a whole when a new index goes live."""
+
+    index: KnowledgeIndex
+    retriever: Retriever
+    catalog: Catalog
+    scope: ScopeCheck
+
+    @classmethod
+    def of(cls, index: KnowledgeIndex, embeddings: KnowledgeEmbeddings, fusion: Fusion) -> Knowledge:
+        retriever = Retriever(index, embeddings, fusion=fusion)
+        scope = ScopeCheck({lang: retriever.keyword_index(lang)[1].vocabulary for lang in index.languages})
+        return cls(index, retriever, Catalog(index.chunks), scope)
+
+
 class Answerer:
-    """Retrieves and composes; one instance serves all conversations (it keeps no state)."""
+    """Retrieves and composes; one instance serves all conversations (it keeps no chat state).
+
+    It follows the live index: `refresh` picks up a new one (from `ingest.py` or /reload) and
+    swaps it in whole, so questions in flight finish on the old one and nobody sees a gap.
+    """
 
     def __init__(
         self,
@@ -98,12 +119,13 @@ class Answerer:
         fusion: Fusion = DEFAULT_FUSION,
     ) -> None:
         self.settings = settings
-        self.retriever = Retriever(index, embeddings, fusion=fusion)
+        self.embeddings = embeddings
+        self.fusion = fusion
+        self.knowledge = Knowledge.of(index, embeddings, fusion)
         threshold, strict = CALIBRATED_THRESHOLDS.get(embeddings.model_id, FALLBACK_THRESHOLDS)
         self.threshold = settings.relevance_threshold if settings.relevance_threshold is not None else threshold
         self.strict_threshold = max(strict, self.threshold)
-        self.catalog = Catalog(index.chunks)
-        self.scope = ScopeCheck({lang: self.retriever.keyword_index(lang)[1].vocabulary for lang in index.languages})
+        self._refresh_lock = threading.Lock()
 
     @classmethod
     def load(cls, settings: Settings, fusion: Fusion = DEFAULT_FUSION) -> Answerer:
@@ -112,6 +134,39 @@ class Answerer:
         index = KnowledgeIndex.open(settings, embeddings)
         return cls(settings, embeddings, index, fusion=fusion)
 
+    @property
+    def retriever(self) -> Retriever:
+        return self.knowledge.retriever
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.knowledge.catalog
+
+    def refresh(self) -> bool:
+        """Switch to the index that is live in the store now, if it is a newer one.
+
+        Returns True when it switched. A problem while loading the new index keeps the old one
+        (logged), so a half-finished operation elsewhere never takes answers away.
+        """
+        with self._refresh_lock:
+            current = self.knowledge.index
+            live = current.live_manifest(self.settings)
+            if live is None or live.collection == current.manifest.collection:
+                return False
+            index = KnowledgeIndex.open(self.settings, self.embeddings)
+            self.knowledge = Knowledge.of(index, self.embeddings, self.fusion)
+            logger.warning("switched to the index built at %s (%d chunks)", live.built_at, len(index.chunks))
+            return True
+
+    def search(self, query: str, lang: str, k: int) -> Retrieval:
+        """Retrieval that survives an index replaced under it: one refresh, then once more."""
+        try:
+            return self.retriever.search(query, lang, k=k)
+        except IndexMissingError:
+            if not self.refresh():
+                raise
+            return self.retriever.search(query, lang, k=k)
+
     def topics(self, lang: str) -> tuple[str, ...]:
         """Guide titles to offer when a question is declined (any language if `lang` has none)."""
         return self.catalog.titles(lang) or self.catalog.titles("de") or self.catalog.titles("en")
@@ -119,14 +174,14 @@ class Answerer:
     def retrieve(self, question: str, lang: str, history: Sequence[Turn] = ()) -> Consultation:
         """Search for `question` (resolved against `history` when it is a follow-up)."""
         query = contextualize(question, lang, list(history))
-        retrieval = self.retriever.search(query or question, lang, k=self.settings.top_k)
+        retrieval = self.search(query or question, lang, k=self.settings.top_k)
         relevance = retrieval.relevance
         subject = subject_of(question, lang)
         if query is not None:
             previous = next(t.subject for t in reversed(history) if t.in_scope)
             subject = " ".join(dict.fromkeys(f"{subject} {previous}".split()[:MAX_SUBJECT_WORDS]))
             if relevance >= self.threshold:
-                alone = self.retriever.search(question, lang, k=1).relevance
+                alone = self.search(question, lang, k=1).relevance
                 relevance = min(relevance, alone + FOLLOW_UP_MARGIN)
         return Consultation(query or question, retrieval.hits, relevance, subject)
 
@@ -152,8 +207,12 @@ class Answerer:
         if needs_subject(question, lang, list(history)):
             return self._notice(question, lang, text(lang, "needs_subject", example=text(lang, "example")))
 
-        found = self.retrieve(question, lang, history)
-        unknown = self.scope.unknown_terms(question, lang)
+        try:
+            found = self.retrieve(question, lang, history)
+        except StoreUnreachableError as exc:
+            logger.error("knowledge store unreachable: %s", exc)
+            return self._notice(question, lang, text(lang, "store_unavailable"))
+        unknown = self.knowledge.scope.unknown_terms(question, lang)
         needed = self.strict_threshold if unknown else self.threshold
         if found.relevance >= needed and found.hits:
             return Covered(question, lang, found)

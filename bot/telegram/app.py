@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.responder import ExtractiveResponder, Responder
 from bot.telegram import handlers
 from bot.telegram.access import RateLimiter
+from bot.telegram.background import start_background, stop_background
 from bot.telegram.memory import ConversationMemory
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.telegram.store import Store, load_salt
@@ -50,7 +51,8 @@ def build_application(settings: Settings, answerer: Answerer, responder: Respond
             )
         )
         .concurrent_updates(True)
-        .post_init(publish_commands)
+        .post_init(on_startup)
+        .post_stop(stop_background)
         .build()
     )
     salt = settings.user_hash_salt.get_secret_value() if settings.user_hash_salt else None
@@ -91,6 +93,12 @@ def add_handlers(application: Application) -> None:
         ]
     )
     application.add_error_handler(handlers.on_error)
+
+
+async def on_startup(application: Application) -> None:
+    """Once connected: publish the command menu, start the housekeeping loops."""
+    await publish_commands(application)
+    await start_background(application)
 
 
 async def publish_commands(application: Application) -> None:

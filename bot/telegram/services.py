@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from telegram.ext import ContextTypes
 
@@ -28,4 +28,8 @@ class Services:
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return cast(Services, context.bot_data[SERVICES_KEY])
+    return services_of(context.bot_data)
+
+
+def services_of(bot_data: dict[str, Any]) -> Services:
+    return cast(Services, bot_data[SERVICES_KEY])
