@@ -47,6 +47,7 @@ class Source:
     file: str
     score: float
     as_of: str
+    topic: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Answer:
     topics: tuple[str, ...] = ()  # what the bot covers, for declined questions
     suggestions: tuple[Entry, ...] = ()  # follow-up questions the knowledge base answers
     numbered: bool = False  # the text cites its sources as [1], [2] in the order of `sources`
+    declined: bool = False  # a question the knowledge base does not cover (not a notice like "too long")
 
     def as_turn(self) -> Turn:
         return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject)
@@ -226,6 +228,7 @@ class Answerer:
             text=text(lang, "out_of_scope"),
             language=lang,
             in_scope=False,
+            declined=True,
             confidence=found.relevance,
             standalone_question=found.query,
             subject=found.subject,
@@ -268,5 +271,7 @@ def sources_of(hits: Sequence[Hit]) -> tuple[Source, ...]:
         meta = hit.chunk.metadata
         key = (meta["file"], meta["section"])
         if key not in seen:
-            seen[key] = Source(meta["title"], meta["section"], meta["file"], round(hit.dense, 4), meta["as_of"])
+            seen[key] = Source(
+                meta["title"], meta["section"], meta["file"], round(hit.dense, 4), meta["as_of"], meta.get("topic", "")
+            )
     return tuple(seen.values())

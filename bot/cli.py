@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "run" and settings.telegram_bot_token is not None:
         from bot.telegram.app import run_telegram
 
-        run_telegram(settings, answerer, responder)
+        return run_telegram(settings, answerer, responder)
     else:
         from bot.chat import run_chat
 

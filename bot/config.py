@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     telegram_group_max_rate: float = Field(
         20.0, ge=0, description="Messages per minute into one group (0 = no throttling)."
     )
+    store_file: Path | None = Field(
+        None, description="SQLite file for sources, ratings and analytics; empty = DATA_DIR/bot.sqlite3."
+    )
+    retention_days: int = Field(
+        30, ge=1, description="Days analytics rows (and the wording of declined or 👎 questions) are kept."
+    )
     user_hash_salt: SecretStr | None = Field(
         None, description="Salt for hashing user ids in logs and the store; empty = generated once."
     )
@@ -117,7 +123,7 @@ class Settings(BaseSettings):
 
     @property
     def store_path(self) -> Path:
-        return self.data_dir / "bot.sqlite3"
+        return self.store_file or self.data_dir / "bot.sqlite3"
 
     @property
     def chroma_path(self) -> Path:

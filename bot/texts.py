@@ -49,13 +49,38 @@ TEXTS: dict[str, dict[str, str]] = {
             "<b>Was ich speichere</b>\n"
             "• Den Gesprächsverlauf dieses Chats (höchstens {turns} Fragen) nur im Arbeitsspeicher, "
             "damit ich Rückfragen verstehe; nach {minutes} Minuten Ruhe oder mit /neu ist er weg.\n"
-            "• Für die Schaltflächen „Quellen“ und 👍/👎: die Quellenangaben der letzten Antworten "
-            "und Ihre Bewertungen, mit einer gehashten Nutzerkennung statt Ihrer Telegram-ID, "
-            "ohne Ihre Fragen im Wortlaut.\n"
-            "Ihre Fragen werden nicht an Dritte geschickt: die Antworten entstehen lokal aus "
-            "der Wissensbasis.\n"
-            "Mit /vergessen löschen Sie alles, was über Sie gespeichert ist."
+            "• Zu jeder Antwort: Zeitpunkt, Sprache, Thema, ob ich sie beantworten konnte, Ihre "
+            "Bewertung 👍/👎 und die Quellenangaben – mit einem gesalzenen Hash statt Ihrer "
+            "Telegram-ID. Daraus entstehen Statistiken für das Team.\n"
+            "• Den Wortlaut einer Frage nur, wenn ich sie nicht beantworten konnte oder Sie die "
+            "Antwort mit 👎 bewertet haben, damit das Team die Wissensbasis verbessern kann.\n"
+            "Alles wird nach {retention} Tagen automatisch gelöscht (täglich geprüft). Ihre Fragen "
+            "werden nicht an Dritte geschickt{llm_note}.\n"
+            "Mit /vergessen löschen Sie sofort alles, was über Sie gespeichert ist."
         ),
+        "privacy_llm": ", außer an das eingestellte KI-Modell, das die Antworten formuliert",
+        "staff_only": "Dieser Befehl ist dem Team vorbehalten.",
+        "stats_title": "<b>Statistik der letzten {days} Tage</b>",
+        "stats_totals": "Fragen: {total} – beantwortet {answered} ({share}), abgelehnt {declined}",
+        "stats_feedback": "Bewertungen: 👍 {up} · 👎 {down}",
+        "stats_topics": "<b>Beantwortet nach Thema</b>",
+        "stats_days": "<b>Pro Tag</b> (beantwortet / abgelehnt)",
+        "stats_empty": "In den letzten {days} Tagen wurden keine Fragen gestellt.",
+        "stats_chart": "Fragen pro Tag, letzte {days} Tage",
+        "chart_answered": "beantwortet",
+        "chart_declined": "abgelehnt",
+        "gaps_title": (
+            "<b>Lücken der letzten {days} Tage</b> (abgelehnt oder mit 👎 bewertet, ähnliche zusammengefasst):"
+        ),
+        "gaps_line": "{count}× {question}",
+        "gaps_variants": "   ähnlich: {others}",
+        "gaps_none": "Keine abgelehnten oder schlecht bewerteten Fragen in den letzten {days} Tagen.",
+        "gaps_marks": "(abgelehnt {declined}, 👎 {down})",
+        "reload_started": "Ich lese die Wissensbasis neu ein. Fragen werden währenddessen weiter beantwortet …",
+        "reload_done": "Wissensbasis neu geladen: {summary}",
+        "reload_skipped": "Übersprungen: {file} – {reason}",
+        "reload_failed": "Neu einlesen fehlgeschlagen: {reason}\nEs gilt weiter der bisherige Stand.",
+        "reload_busy": "Die Wissensbasis wird gerade schon neu eingelesen.",
         "forget_confirm": "Soll ich alles löschen, was ich über Sie gespeichert habe?",
         "forget_yes": "Ja, alles löschen",
         "forget_no": "Abbrechen",
@@ -123,13 +148,35 @@ TEXTS: dict[str, dict[str, str]] = {
             "<b>What I store</b>\n"
             "• This chat's conversation (at most {turns} questions) in memory only, so that I "
             "understand follow-ups; it is gone after {minutes} minutes of silence or with /new.\n"
-            '• For the "Sources" and 👍/👎 buttons: the sources of recent answers and your '
-            "ratings, with a hashed user key instead of your Telegram id, without the wording of "
-            "your questions.\n"
-            "Your questions are not sent to third parties: answers are composed locally from the "
-            "knowledge base.\n"
-            "With /forget you delete everything stored about you."
+            "• For each answer: time, language, topic, whether I could answer, your 👍/👎 and the "
+            "sources, with a salted hash instead of your Telegram id. Staff see statistics from it.\n"
+            "• The wording of a question only when I could not answer it or you rated the answer "
+            "👎, so staff can improve the knowledge base.\n"
+            "Everything is deleted automatically after {retention} days (checked daily). Your "
+            "questions are not sent to third parties{llm_note}.\n"
+            "With /forget you delete everything stored about you at once."
         ),
+        "privacy_llm": ", except the configured AI model that words the answers",
+        "staff_only": "This command is for staff only.",
+        "stats_title": "<b>Statistics of the last {days} days</b>",
+        "stats_totals": "Questions: {total} – answered {answered} ({share}), declined {declined}",
+        "stats_feedback": "Ratings: 👍 {up} · 👎 {down}",
+        "stats_topics": "<b>Answered by topic</b>",
+        "stats_days": "<b>Per day</b> (answered / declined)",
+        "stats_empty": "No questions were asked in the last {days} days.",
+        "stats_chart": "Questions per day, last {days} days",
+        "chart_answered": "answered",
+        "chart_declined": "declined",
+        "gaps_title": "<b>Gaps of the last {days} days</b> (declined or rated 👎, similar ones grouped):",
+        "gaps_line": "{count}× {question}",
+        "gaps_variants": "   similar: {others}",
+        "gaps_none": "No declined or badly rated questions in the last {days} days.",
+        "gaps_marks": "(declined {declined}, 👎 {down})",
+        "reload_started": "Re-reading the knowledge base. Questions keep being answered meanwhile …",
+        "reload_done": "Knowledge base reloaded: {summary}",
+        "reload_skipped": "Skipped: {file} – {reason}",
+        "reload_failed": "Reloading failed: {reason}\nThe previous knowledge base stays in use.",
+        "reload_busy": "The knowledge base is already being reloaded.",
         "forget_confirm": "Shall I delete everything I have stored about you?",
         "forget_yes": "Yes, delete everything",
         "forget_no": "Cancel",

@@ -122,6 +122,7 @@ class FakeBotAPI:
         self._message_ids = itertools.count(1000)
         self._changed = asyncio.Condition()
         self._stopping = False
+        self._polling = False
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -270,6 +271,15 @@ class FakeBotAPI:
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         if self.webhook:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        if self._polling:  # Telegram allows one long poll per token: a second instance gets 409
+            raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+        self._polling = True
+        try:
+            return await self._next_updates(params)
+        finally:
+            self._polling = False
+
+    async def _next_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
         limit = int(params.get("limit", 100) or 100)
@@ -342,6 +352,19 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: message to edit not found")
         return self._message(chat_id, "…", params, int(params["message_id"]))
 
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        """Uploads arrive as multipart files; only real images are accepted."""
+        chat_id = self._check_chat(params)
+        photo = params.get("photo")
+        if not isinstance(photo, bytes) or not photo.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        message = self._message(chat_id, "", params)
+        del message["text"]
+        message["photo"] = [{"file_id": f"photo-{len(photo)}", "file_unique_id": "p1", "width": 800, "height": 400}]
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return message
+
     async def _api_sendChatAction(self, params: dict[str, Any]) -> Any:
         self._check_chat(params)
         return True
@@ -377,6 +400,9 @@ def _decode(form: Any) -> dict[str, Any]:
     """Strings come raw, everything else JSON-encoded: decode what parses as JSON structure."""
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = value.file.read()
+            continue
         if not isinstance(value, str):
             continue
         if key in {
@@ -388,6 +414,7 @@ def _decode(form: Any) -> dict[str, Any]:
             "secret_token",
             "action",
             "parse_mode",
+            "caption",
         }:
             params[key] = value
             continue

@@ -69,6 +69,13 @@ async def bot(api: FakeBotAPI, answerer: Answerer, tmp_path: Path) -> AsyncItera
         yield app
 
 
+def stored_rows(bot: Any, user_id: int) -> int:
+    """Rows the store holds about a user, once its queued writes have landed."""
+    store = bot.bot_data[SERVICES_KEY].store
+    store.flush()
+    return int(store.count_rows(user_id))
+
+
 def buttons(call: Any) -> list[tuple[str, str]]:
     markup = call.params.get("reply_markup") or {}
     return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
@@ -129,7 +136,7 @@ async def test_english_user_gets_english_answer_and_commands_in_both_languages(a
         ("/topics", "Wählen Sie ein Thema"),
         ("/quellen", "noch keine Antwort mit Quellen"),
         ("/neu", "neues Gespräch"),
-        ("/datenschutz", "gehashten Nutzerkennung"),
+        ("/datenschutz", "nach 30 Tagen automatisch gelöscht"),
         ("/privacy", "Was ich speichere"),
         ("/vergessen", "Soll ich alles löschen"),
     ],
@@ -171,8 +178,8 @@ async def test_feedback_and_sources_buttons(api: FakeBotAPI, bot: Any) -> None:
     await api.press(data["👍"], as_message(reply))  # pressed twice: same rating, no error
     thanks = await api.wait_for("answerCallbackQuery", count=2)
     assert all(c.params.get("text") == "Danke für Ihre Bewertung!" for c in thanks)
-    services: Services = bot.bot_data[SERVICES_KEY]
-    assert services.store.count_rows(42) == 2  # the answer's sources and one rating
+    assert stored_rows(bot, 42) == 3  # the answer's sources, its analytics row, one rating
+    assert bot.bot_data[SERVICES_KEY].store.gap_questions(1) == []  # 👍: the wording is not kept
 
     await api.press(data["Quellen"], as_message(reply))
     sources = (await api.wait_for_message(42, count=2))[1]
@@ -187,13 +194,14 @@ async def test_forget_deletes_stored_rows_and_the_conversation(api: FakeBotAPI, 
     await api.press(dict(buttons(reply))["👎"], as_message(reply))
     await api.wait_for("answerCallbackQuery")
     services: Services = bot.bot_data[SERVICES_KEY]
-    assert services.store.count_rows(42) == 2
+    assert stored_rows(bot, 42) == 3
+    assert [q.question for q in services.store.gap_questions(1)] == ["Was sind Matches im TikTok-Live?"]  # 👎
 
     confirm = await ask(api, "/vergessen")
     await api.press("forget:yes", as_message(confirm))
     done = await api.wait_for("editMessageText")
     assert "gelöscht" in done[0].params["text"]
-    assert services.store.count_rows(42) == 0
+    assert stored_rows(bot, 42) == 0 and services.store.gap_questions(1) == []
     assert services.memory.history((42, 0)) == []
 
 
@@ -206,7 +214,7 @@ async def test_forget_on_a_deleted_message_still_forgets_and_stays_quiet(api: Fa
     edit = (await api.wait_for("editMessageText"))[0]
     assert edit.status == 400
     await asyncio.sleep(0.3)
-    assert bot.bot_data[SERVICES_KEY].store.count_rows(42) == 0
+    assert stored_rows(bot, 42) == 0
     assert not any("schiefgegangen" in c.params["text"] for c in api.sent_to(42))
 
 
@@ -230,7 +238,7 @@ async def test_forget_cancel_keeps_everything(api: FakeBotAPI, bot: Any) -> None
     await api.press("forget:no", as_message(confirm))
     done = await api.wait_for("editMessageText")
     assert "nichts gelöscht" in done[0].params["text"]
-    assert bot.bot_data[SERVICES_KEY].store.count_rows(42) == 1
+    assert stored_rows(bot, 42) == 2
 
 
 async def test_group_answers_only_when_addressed_and_keeps_its_own_memory(api: FakeBotAPI, bot: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -21,12 +22,12 @@ from telegram.ext import (
 from bot.answer import Answerer
 from bot.config import Settings
 from bot.responder import ExtractiveResponder, Responder
-from bot.telegram import handlers
+from bot.store import Store, load_salt
+from bot.telegram import handlers, staff
 from bot.telegram.access import RateLimiter
 from bot.telegram.background import start_background, stop_background
 from bot.telegram.memory import ConversationMemory
 from bot.telegram.services import SERVICES_KEY, Services
-from bot.telegram.store import Store, load_salt
 from bot.texts import COMMANDS
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ def add_handlers(application: Application) -> None:
             CommandHandler(["neu", "new"], handlers.new_conversation),
             CommandHandler(["datenschutz", "privacy"], handlers.privacy),
             CommandHandler(["vergessen", "forget"], handlers.forget),
+            CommandHandler("stats", staff.stats),
+            CommandHandler(["luecken", "gaps"], staff.gaps),
+            CommandHandler("reload", staff.reload),
             CallbackQueryHandler(handlers.on_topic_button, pattern=r"^t:"),
             CallbackQueryHandler(handlers.on_question_button, pattern=r"^q:"),
             CallbackQueryHandler(handlers.on_feedback_button, pattern=r"^f:[+-]:"),
@@ -108,8 +112,11 @@ async def publish_commands(application: Application) -> None:
         await application.bot.set_my_commands(commands, language_code=language_code)
 
 
-def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -> None:
-    """Serve until SIGINT/SIGTERM: long polling, or a webhook when WEBHOOK_URL is set."""
+def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -> int:
+    """Serve until SIGINT/SIGTERM: long polling, or a webhook when WEBHOOK_URL is set.
+
+    Returns the exit status: 0 after a stop signal, 1 when another instance already polls.
+    """
     application = build_application(settings, answerer, responder)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -123,3 +130,12 @@ def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -
         )
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if application.bot_data.get(handlers.CONFLICT_KEY):
+        print(
+            "Another instance of this bot is already running with the same TELEGRAM_BOT_TOKEN "
+            "(Telegram answered 409 Conflict). Stop the other instance, or give this one its own "
+            "bot token from @BotFather.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

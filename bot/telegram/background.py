@@ -1,4 +1,4 @@
-"""Housekeeping beside the handlers: following the live index (and, later, other chores).
+"""Housekeeping beside the handlers: following the live index, purging old analytics rows.
 
 Plain asyncio tasks rather than `Application.create_task`: the Application waits for its own
 tasks on stop, and these loops never end by themselves; they are cancelled on shutdown.
@@ -17,12 +17,20 @@ from bot.telegram.services import services_of
 logger = logging.getLogger(__name__)
 
 TASKS_KEY = "background_tasks"
+PURGE_EVERY_S = 24 * 3600
 
 
 async def start_background(application: Application) -> None:  # type: ignore[type-arg]
     svc = services_of(application.bot_data)
+
+    def purge() -> None:
+        deleted = svc.store.purge(svc.settings.retention_days).result()
+        logger.info("purged %d rows older than %d days", deleted, svc.settings.retention_days)
+
+    await asyncio.to_thread(purge)  # a bot restarted every night would otherwise never reach its first daily purge
     chores: list[tuple[str, float, Callable[[], object]]] = [
         ("following the live index", svc.settings.index_check_s, svc.answerer.refresh),
+        ("purging old analytics rows", PURGE_EVERY_S, purge),
     ]
     application.bot_data[TASKS_KEY] = [
         asyncio.create_task(_every(seconds, work, what), name=what) for what, seconds, work in chores
@@ -34,6 +42,7 @@ async def stop_background(application: Application) -> None:  # type: ignore[typ
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.to_thread(services_of(application.bot_data).store.close)  # queued writes land first
 
 
 async def _every(seconds: float, work: Callable[[], object], what: str) -> None:

@@ -19,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.answer import Answer
@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 # Harmless races of a real chat: a button pressed twice, a message deleted meanwhile.
 _QUIET_BAD_REQUESTS = ("not modified", "query is too old", "message to edit not found", "message to delete")
 EXAMPLES_PER_MENU = 4
+CONFLICT_KEY = "conflict"  # set when Telegram reports a second instance polling with this token
 
 
 def ui_language(update: Update) -> str:
@@ -91,44 +92,52 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greets the user and shows the topic menu."""
     lang = ui_language(update)
-    await _reply(update, text(lang, "welcome"), topics_keyboard(lang))
+    await send_html(update, text(lang, "welcome"), topics_keyboard(lang))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explains questions, follow-ups and the commands."""
-    await _reply(update, text(ui_language(update), "help"))
+    await send_html(update, text(ui_language(update), "help"))
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows the topic menu."""
     lang = ui_language(update)
-    await _reply(update, text(lang, "choose_topic"), topics_keyboard(lang))
+    await send_html(update, text(lang, "choose_topic"), topics_keyboard(lang))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Lists the sources of this chat's last answer."""
     lang = ui_language(update)
     found = await asyncio.to_thread(services(context).store.last_sources, _chat_key(update))
-    await _reply(update, sources_html(lang, found) if found else text(lang, "no_sources"))
+    await send_html(update, sources_html(lang, found) if found else text(lang, "no_sources"))
 
 
 async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forgets this chat's conversation so the next question starts fresh."""
     services(context).memory.clear(conversation_key(update))
-    await _reply(update, text(ui_language(update), "new_conversation"))
+    await send_html(update, text(ui_language(update), "new_conversation"))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Says what the bot stores, why and for how long."""
     settings = services(context).settings
-    message = text(ui_language(update), "privacy", turns=settings.memory_turns, minutes=settings.memory_ttl_s // 60)
-    await _reply(update, message)
+    lang = ui_language(update)
+    message = text(
+        lang,
+        "privacy",
+        turns=settings.memory_turns,
+        minutes=settings.memory_ttl_s // 60,
+        retention=settings.retention_days,
+        llm_note=text(lang, "privacy_llm") if settings.answer_mode == "llm" else "",
+    )
+    await send_html(update, message)
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks for confirmation before deleting everything stored about the user."""
     lang = ui_language(update)
-    await _reply(update, text(lang, "forget_confirm"), forget_keyboard(lang))
+    await send_html(update, text(lang, "forget_confirm"), forget_keyboard(lang))
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -188,7 +197,7 @@ async def on_feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     assert query is not None and query.data is not None and update.effective_user is not None
     _, sign, answer_key = query.data.split(":", 2)
     store = services(context).store
-    saved = await asyncio.to_thread(store.rate, answer_key, update.effective_user.id, 1 if sign == "+" else -1)
+    saved = await asyncio.wrap_future(store.rate(answer_key, update.effective_user.id, 1 if sign == "+" else -1))
     await query.answer(text(ui_language(update), "feedback_thanks" if saved else "expired"))
 
 
@@ -217,7 +226,7 @@ async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if query.data == "forget:yes":
         svc = services(context)
         user_id = update.effective_user.id
-        await asyncio.to_thread(svc.store.forget, user_id)
+        await asyncio.wrap_future(svc.store.forget(user_id))
         svc.memory.clear((user_id, 0))  # the private chat's conversation
         svc.memory.clear(conversation_key(update))
         await query.edit_message_text(text(lang, "forgotten"))
@@ -254,6 +263,11 @@ async def answer_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the failure (no message text, no token) and apologises to the user."""
     error = context.error
+    if isinstance(error, Conflict) and update is None:  # getUpdates refused: another instance polls
+        logger.critical("another instance is already polling with this bot token; stopping this one")
+        context.bot_data[CONFLICT_KEY] = True
+        context.application.stop_running()
+        return
     if isinstance(error, Forbidden):
         logger.info("cannot reach %s: %s", _user_tag(context, update), error)
         return
@@ -297,7 +311,7 @@ def _addressed_question(message: Message, context: ContextTypes.DEFAULT_TYPE) ->
     return re.sub(re.escape(mention), "", raw, flags=re.IGNORECASE).strip()
 
 
-async def _reply(update: Update, html: str, markup: object | None = None) -> None:
+async def send_html(update: Update, html: str, markup: object | None = None) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_html(html, reply_markup=markup, do_quote=False)  # type: ignore[arg-type]
@@ -330,9 +344,16 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     if question.strip():
         svc.memory.add(key, answer.as_turn())
     answer_key = secrets.token_hex(6)
-    if answer.sources:
-        sources = [asdict(s) for s in answer.sources]
-        await asyncio.to_thread(svc.store.remember_answer, answer_key, _chat_key(update), user.id, sources)
+    if answer.in_scope or answer.declined:  # notices ("too long", ...) are not questions
+        svc.store.record_answer(
+            answer_key,
+            _chat_key(update),
+            user.id,
+            question=question,
+            lang=answer.language,
+            answered=answer.in_scope,
+            sources=[asdict(s) for s in answer.sources],
+        )
     paragraphs = answer_paragraphs(answer)
     if echo:
         paragraphs.insert(0, f"❓ <b>{escape(question)}</b>")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from telegram.ext import ContextTypes
@@ -10,9 +11,9 @@ from telegram.ext import ContextTypes
 from bot.answer import Answerer
 from bot.config import Settings
 from bot.responder import Responder
+from bot.store import Store
 from bot.telegram.access import RateLimiter
 from bot.telegram.memory import ConversationMemory
-from bot.telegram.store import Store
 
 SERVICES_KEY = "services"
 
@@ -25,6 +26,7 @@ class Services:
     memory: ConversationMemory
     store: Store
     limiter: RateLimiter
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /reload at a time
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -1,0 +1,87 @@
+"""Staff commands (ADMIN_USER_IDS only): /stats, /luecken (/gaps), /reload.
+
+Everything slow (SQL, grouping, the chart, a re-ingest) runs in worker threads: users keep
+getting answers while staff look at reports or reload the knowledge base.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from html import escape
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.index import IndexUnavailableError
+from bot.ingestion import ingest
+from bot.knowledge import BadFileError
+from bot.reports import gaps_text, group_gaps, stats_chart, stats_text
+from bot.telegram.handlers import send_html, ui_language
+from bot.telegram.services import services
+from bot.texts import text
+
+logger = logging.getLogger(__name__)
+
+PERIODS = (7, 30)  # the windows /stats and /luecken offer; the first is the default
+
+
+async def _staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    if user is not None and user.id in services(context).settings.admin_user_ids:
+        return True
+    await send_html(update, text(ui_language(update), "staff_only"))
+    return False
+
+
+def _period(context: ContextTypes.DEFAULT_TYPE, default: int) -> int:
+    """`/stats 30` → 30; anything else → the default window."""
+    args = context.args or []
+    return int(args[0]) if args and args[0].isdigit() and int(args[0]) in PERIODS else default
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Questions per day and topic, answered vs declined, 👍/👎; text plus a chart."""
+    if not await _staff_only(update, context):
+        return
+    lang, days = ui_language(update), _period(context, PERIODS[0])
+    found = await asyncio.to_thread(services(context).store.stats, days)
+    await send_html(update, stats_text(found, lang))
+    message = update.effective_message
+    if found.per_day and message is not None:
+        chart = await asyncio.to_thread(stats_chart, found, lang)
+        await message.reply_photo(chart, caption=text(lang, "stats_chart", days=days), do_quote=False)
+
+
+async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The most frequent declined or 👎-rated questions, similar ones grouped."""
+    if not await _staff_only(update, context):
+        return
+    svc = services(context)
+    lang, days = ui_language(update), _period(context, PERIODS[-1])
+    questions = await asyncio.to_thread(svc.store.gap_questions, days)
+    grouped = await asyncio.to_thread(group_gaps, questions, svc.answerer.embeddings)
+    await send_html(update, gaps_text(grouped, days, lang))
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Re-ingest the knowledge folder; answers come from the old index until the new one is live."""
+    if not await _staff_only(update, context):
+        return
+    svc = services(context)
+    lang = ui_language(update)
+    if svc.reload_lock.locked():
+        await send_html(update, text(lang, "reload_busy"))
+        return
+    async with svc.reload_lock:
+        await send_html(update, text(lang, "reload_started"))
+        try:
+            report = await asyncio.to_thread(ingest, svc.settings, svc.answerer.embeddings, show_progress=False)
+            await asyncio.to_thread(svc.answerer.refresh)
+        except (BadFileError, FileNotFoundError, IndexUnavailableError) as exc:
+            logger.error("reload failed: %s", exc)
+            await send_html(update, text(lang, "reload_failed", reason=escape(str(exc))))
+            return
+    lines = [text(lang, "reload_done", summary=escape(report.summary()))]
+    lines += [text(lang, "reload_skipped", file=escape(f), reason=escape(r)) for f, r in report.skipped]
+    await send_html(update, "\n".join(lines))
