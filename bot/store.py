@@ -121,7 +121,11 @@ class Store:
         db.executescript(_SCHEMA)
 
     def user_hash(self, user_id: int) -> str:
-        return hashlib.sha256(self._salt + str(user_id).encode()).hexdigest()[:16]
+        return self._hash(str(user_id))
+
+    def _hash(self, value: str) -> str:
+        """Salted: a private chat's id is the user's id, so chats are never stored raw either."""
+        return hashlib.sha256(self._salt + value.encode()).hexdigest()[:16]
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -175,7 +179,7 @@ class Store:
         sources: list[dict[str, Any]],
     ) -> None:
         """Remember an answer for its buttons and for the statistics, without waiting for it."""
-        user = self.user_hash(user_id)
+        user, chat = self.user_hash(user_id), self._hash(f"chat:{chat_key}")
         topic = str(sources[0].get("topic", "")) if sources else ""
         if answered:
             self._keep_pending(answer_key, question)
@@ -184,12 +188,12 @@ class Store:
             if sources:
                 db.execute(
                     "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
-                    (answer_key, chat_key, user, json.dumps(sources), time.time()),
+                    (answer_key, chat, user, json.dumps(sources), time.time()),
                 )
                 db.execute(
                     "DELETE FROM answers WHERE chat_key = ? AND answer_key NOT IN "
                     "(SELECT answer_key FROM answers WHERE chat_key = ? ORDER BY created_at DESC LIMIT ?)",
-                    (chat_key, chat_key, ANSWERS_PER_CHAT),
+                    (chat, chat, ANSWERS_PER_CHAT),
                 )
             db.execute(
                 "INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -212,9 +216,11 @@ class Store:
         return self._guard("reading sources", None, work)
 
     def last_sources(self, chat_key: str) -> list[dict[str, Any]] | None:
+        chat = self._hash(f"chat:{chat_key}")
+
         def work(db: sqlite3.Connection) -> list[dict[str, Any]] | None:
             row = db.execute(
-                "SELECT sources FROM answers WHERE chat_key = ? ORDER BY created_at DESC LIMIT 1", (chat_key,)
+                "SELECT sources FROM answers WHERE chat_key = ? ORDER BY created_at DESC LIMIT 1", (chat,)
             ).fetchone()
             return json.loads(row[0]) if row else None
 

@@ -45,14 +45,14 @@ def bot_settings(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def polling(
-    settings: Settings, answerer: Answerer, responder: Responder | None = None
+    settings: Settings, answerer: Answerer, responder: Responder | None = None, poll_timeout: int = 1
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """What `run_polling` does, minus signal handling, so a test can drive it."""
     app = build_application(settings, answerer, responder)
     await app.initialize()
     await on_startup(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
     await app.start()
     try:
         yield app

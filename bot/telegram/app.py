@@ -8,6 +8,7 @@ import sys
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
+from telegram.error import Conflict
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -112,12 +113,18 @@ async def publish_commands(application: Application) -> None:
         await application.bot.set_my_commands(commands, language_code=language_code)
 
 
+def _not_a_conflict(record: logging.LogRecord) -> bool:
+    """Drop PTB's traceback for a 409 on its last getUpdates: the conflict is reported plainly."""
+    return not (record.exc_info and isinstance(record.exc_info[1], Conflict))
+
+
 def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -> int:
     """Serve until SIGINT/SIGTERM: long polling, or a webhook when WEBHOOK_URL is set.
 
     Returns the exit status: 0 after a stop signal, 1 when another instance already polls.
     """
     application = build_application(settings, answerer, responder)
+    logging.getLogger("telegram.ext.Updater").addFilter(_not_a_conflict)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         application.run_webhook(
