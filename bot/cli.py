@@ -1,4 +1,4 @@
-"""Command line: `python -m bot {run,chat,ask,eval,bench}` (also installed as `tiktok-berater`)."""
+"""Command line: `python -m bot {run,chat,ask,eval,bench,doctor}` (also installed as `tiktok-berater`)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "--answer-mode", choices=["extractive", "llm"], default="extractive", help="which composer to score"
     )
     sub.add_parser("bench", help="measure latency, cold start, ingest and memory")
+    sub.add_parser("doctor", help="check settings, index, models, Chroma, Telegram and the LLM")
     return parser
 
 
@@ -57,6 +58,10 @@ async def _ask(responder: Responder, questions: list[str], as_json: bool) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":  # before loading settings: a broken setting is one of its findings
+        from bot.doctor import main as doctor
+
+        return doctor()
     settings = startup_settings()
 
     if args.command == "bench":

@@ -33,6 +33,7 @@ class FakeLLM:
 
     reply: Reply = cite_first_source
     first_token_delay: float = 0.0
+    model: str = "fake-model"  # the one model it offers
     token_delay: float = 0.0
     fail_status: int | None = None
     cut_after: int | None = None  # stop the stream after this many chunks, without the end marker
@@ -47,6 +48,8 @@ class FakeLLM:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._openai)
         app.router.add_post("/api/chat", self._ollama)
+        app.router.add_get("/v1/models", self._openai_models)
+        app.router.add_get("/api/tags", self._ollama_tags)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -57,6 +60,12 @@ class FakeLLM:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
+
+    async def _openai_models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model"}]})
+
+    async def _ollama_tags(self, request: web.Request) -> web.Response:
+        return web.json_response({"models": [{"name": self.model, "size": 1}]})
 
     def _pieces(self, body: dict[str, Any]) -> list[str]:
         text = self.reply(body["messages"])

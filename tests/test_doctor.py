@@ -1,0 +1,57 @@
+"""`python -m bot doctor`: a plain verdict and a fix for everything a running bot depends on."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.config import Settings
+from tests.conftest import run_bot
+from tests.fake_bot_api import FakeBotAPI
+from tests.fake_llm import FakeLLM
+
+
+async def doctor(settings: Settings, **env: str) -> tuple[int, str]:
+    result = await asyncio.to_thread(run_bot, settings, "doctor", **env)
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stdout
+
+
+async def test_all_green_with_telegram_and_llm(kb_settings: Settings, api: FakeBotAPI, llm: FakeLLM) -> None:
+    code, out = await doctor(
+        kb_settings,
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,  # type: ignore[attr-defined]
+        ANSWER_MODE="llm",
+        LLM_BASE_URL=f"{llm.base}/v1",  # type: ignore[attr-defined]
+        LLM_MODEL="fake-model",
+    )
+    assert code == 0, out
+    assert "✅ Knowledge index: 'kb':" in out
+    assert "✅ Telegram: connected as @tiktok_berater_bot" in out
+    assert "✅ LLM: openai endpoint" in out and "All checks passed." in out
+    assert api.token not in out
+
+
+async def test_each_problem_named_with_its_fix(small_kb: Settings, api: FakeBotAPI, llm: FakeLLM) -> None:
+    code, out = await doctor(
+        small_kb,  # never ingested
+        TELEGRAM_BOT_TOKEN="999:WRONG",
+        TELEGRAM_API_BASE_URL=api.base_url,  # type: ignore[attr-defined]
+        ANSWER_MODE="llm",
+        LLM_PROVIDER="ollama",
+        LLM_BASE_URL=llm.base,  # type: ignore[attr-defined]
+        LLM_MODEL="llama-that-is-not-there",
+    )
+    assert code == 1
+    assert "❌ Knowledge index: No knowledge index 'kb'" in out and "Fix: Run: python ingest.py" in out
+    assert "❌ Telegram: the token was rejected" in out and "@BotFather" in out
+    assert "❌ LLM:" in out and "does not offer 'llama-that-is-not-there' (offers: fake-model)" in out
+    assert "3 problem(s) found." in out and "WRONG" not in out
+
+
+async def test_broken_setting_and_dead_chroma_server(small_kb: Settings) -> None:
+    code, out = await doctor(small_kb, TOP_K="zwei")
+    assert code == 1 and "❌ Settings:" in out and "TOP_K" in out
+
+    code, out = await doctor(small_kb, CHROMA_HOST="127.0.0.1", CHROMA_PORT="9")
+    assert code == 1 and "❌ Chroma: the Chroma server 127.0.0.1:9" in out and "chroma run" in out
