@@ -1,4 +1,4 @@
-"""Build or update the knowledge index: `python ingest.py [--rebuild] [--if-missing]`.
+"""Build or update the knowledge index: `python ingest.py [--rebuild] [--if-missing] [--add-url URL]`.
 
 Exit status: 0 all files ingested, 1 some files were skipped (the rest is live), 2 nothing
 could be done (the previous index, if any, stays live).
@@ -11,6 +11,7 @@ import sys
 
 from bot.config import startup_settings
 from bot.embeddings import EmbeddingModelError, load_embeddings
+from bot.fetch import FetchError, add_url
 from bot.index import IndexUnavailableError, open_client, read_manifest
 from bot.ingestion import ingest
 from bot.knowledge import BadFileError
@@ -21,15 +22,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="start from an empty index")
     parser.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--add-url", action="append", default=[], metavar="URL", help="save a web page into the knowledge folder first"
+    )
     args = parser.parse_args(argv)
 
     settings = startup_settings()
     try:
+        for url in args.add_url:
+            print(f"saved {url} as {add_url(url, settings.knowledge_dir, settings.max_file_bytes)}")
         if args.if_missing and read_manifest(open_client(settings), settings) is not None:
             return 0
         embeddings = load_embeddings(settings.embedding_model)
         report = ingest(settings, embeddings, rebuild=args.rebuild, show_progress=not args.quiet)
-    except (BadFileError, FileNotFoundError, EmbeddingModelError, IndexUnavailableError) as exc:
+    except (BadFileError, FileNotFoundError, EmbeddingModelError, IndexUnavailableError, FetchError) as exc:
         print(f"Ingest failed: {exc}", file=sys.stderr)
         return 2
     for file, reason in report.skipped:

@@ -18,15 +18,9 @@ from tqdm import tqdm
 
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings
+from bot.formats import read_knowledge_file
 from bot.index import Manifest, data_collection_pattern, open_client, read_manifest, write_manifest
-from bot.knowledge import (
-    BadFileError,
-    Chunk,
-    chunk_document,
-    iter_knowledge_files,
-    parse_document,
-    read_text_file,
-)
+from bot.knowledge import BadFileError, Chunk, chunk_document, iter_knowledge_files, parse_document
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +61,7 @@ def collect_chunks(settings: Settings, embeddings: KnowledgeEmbeddings, report: 
     for path in iter_knowledge_files(root):
         rel = path.relative_to(root).as_posix()
         try:
-            document = parse_document(rel, read_text_file(path, settings.max_file_bytes))
+            document = parse_document(rel, read_knowledge_file(path, settings.max_file_bytes))
         except BadFileError as exc:
             report.skipped.append((rel, str(exc)))
             logger.info("skipped %s: %s", rel, exc)

@@ -20,7 +20,6 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bot.language import detect_language
 
-SUPPORTED_SUFFIXES = (".md", ".txt")
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
@@ -55,25 +54,6 @@ class Document:
     as_of: str
     source: str
     sections: list[tuple[str, str]]  # (heading, body)
-
-
-def read_text_file(path: Path, max_bytes: int) -> str:
-    """Read a knowledge file or raise BadFileError saying why it cannot be used."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise BadFileError(f"unsupported format {path.suffix or '(none)'} (use .md or .txt)")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise BadFileError(f"too large ({size:,} bytes, limit {max_bytes:,})")
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise BadFileError("binary content, not text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadFileError(f"not UTF-8 text (byte {exc.start})") from None
-    if not text.strip():
-        raise BadFileError("empty file")
-    return text.replace("\r\n", "\n")
 
 
 def parse_document(rel_path: str, text: str) -> Document:

@@ -113,6 +113,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(
     (root / "huge.md").write_text("# Huge\n\n" + "Wort " * 50_000, encoding="utf-8")
     (root / "broken.md").write_text("---\ntitle: [unclosed\n---\n\n## A\n\nText.\n", encoding="utf-8")
     (root / "slides.pdf").write_bytes(b"%PDF-1.7")
+    (root / "slides.pptx").write_bytes(b"PK\x03\x04")
     use_env(monkeypatch, small_kb)
     monkeypatch.setenv("MAX_FILE_BYTES", "100000")
 
@@ -127,7 +128,8 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(
     assert reasons["latin1.txt"].startswith("not UTF-8 text")
     assert reasons["huge.md"].startswith("too large")
     assert reasons["broken.md"].startswith("malformed front matter")
-    assert reasons["slides.pdf"].startswith("unsupported format .pdf")
+    assert reasons["slides.pdf"].startswith("broken PDF")
+    assert reasons["slides.pptx"].startswith("unsupported format .pptx")
     assert "2 files, 4 chunks" in captured.out
     assert Answerer.load(small_kb).ask("When did Douyin launch?").in_scope
 
