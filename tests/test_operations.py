@@ -23,6 +23,7 @@ from bot.store import DAY_S, Store
 from bot.telegram.services import SERVICES_KEY
 from tests.conftest import REPO
 from tests.fake_bot_api import FakeBotAPI
+from tests.fake_llm import FakeLLM
 from tests.test_telegram import ask, bot_settings, buttons, polling, stored_rows
 
 ADMIN = 900
@@ -237,3 +238,38 @@ def test_kill_during_ingest_leaves_the_previous_index_answering(small_kb: Settin
     assert answer.in_scope and "5 Minuten" in answer.text
     report = ingest(small_kb, e5, show_progress=False)  # the next run completes and cleans up
     assert report.added == 60
+
+
+async def test_sigterm_while_answering_sends_the_answer_before_exit(
+    api: FakeBotAPI, llm: FakeLLM, kb_settings: Settings
+) -> None:
+    llm.token_delay = 0.1  # a generated answer that takes a few seconds to stream
+    env = {
+        **os.environ,
+        "KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
+        "DATA_DIR": str(kb_settings.data_dir),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
+        "ANSWER_MODE": "llm",
+        "LLM_BASE_URL": f"{llm.base}/v1",  # type: ignore[attr-defined]
+        "LLM_API_KEY": "sk-test",
+        "LLM_MODEL": "fake-model",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=REPO, stdout=PIPE, stderr=PIPE
+    )
+    try:
+        await api.wait_for("setMyCommands", count=2, timeout=60)
+        await api.send_text("Was sind Matches im TikTok-Live?", chat_id=66)
+        await api.wait_for("sendMessage", chat_id=66)  # the first words are out: the answer is under way
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert code == 0
+    final = [c for c in api.calls if c.params.get("chat_id") == 66 and "<i>Quellen" in str(c.params.get("text"))]
+    assert len(final) == 1 and final[0].status == 200  # finished after the signal, sent once
+    _, stderr = await process.communicate()
+    assert b"Traceback" not in stderr
