@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -140,4 +142,19 @@ def run_bot(settings: Settings, *args: str, stdin: str | None = None, **env: str
         cwd=REPO,
         timeout=120,
         check=False,
+    )
+
+
+async def start_telegram_bot(api: FakeBotAPI, settings: Settings, **env: str) -> asyncio.subprocess.Process:
+    """`python -m bot run` in its own process, serving the fake Bot API from the index of `settings`."""
+    environment = {
+        **os.environ,
+        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        "DATA_DIR": str(settings.data_dir),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
+        **env,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=environment, cwd=REPO, stdout=PIPE, stderr=PIPE
     )

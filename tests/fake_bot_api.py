@@ -272,7 +272,9 @@ class FakeBotAPI:
         if self.webhook:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         if self._polling:  # Telegram serves one long poll per token: a second instance gets 409
-            raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+            raise ApiError(
+                409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+            )
         self._polling = True
         try:
             return await self._next_updates(params)

@@ -65,7 +65,9 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
     server.stop()
 
 
-def server_mode(settings: Settings, server: ChromaServer, monkeypatch: pytest.MonkeyPatch, name: str = "kb") -> Settings:
+def server_mode(
+    settings: Settings, server: ChromaServer, monkeypatch: pytest.MonkeyPatch, name: str = "kb"
+) -> Settings:
     """`settings` pointed at the server, for this process (env) and for Settings built here."""
     env = {
         "KNOWLEDGE_DIR": str(settings.knowledge_dir),

@@ -21,7 +21,7 @@ from bot.embeddings import KnowledgeEmbeddings
 from bot.ingestion import ingest
 from bot.store import DAY_S, Store
 from bot.telegram.services import SERVICES_KEY
-from tests.conftest import REPO
+from tests.conftest import REPO, start_telegram_bot
 from tests.fake_bot_api import FakeBotAPI
 from tests.fake_llm import FakeLLM
 from tests.test_telegram import ask, bot_settings, buttons, polling, stored_rows
@@ -192,16 +192,7 @@ async def test_second_instance_with_the_same_token_exits_while_the_first_keeps_s
     api: FakeBotAPI, answerer: Answerer, kb_settings: Settings, tmp_path: Path
 ) -> None:
     async with polling(bot_settings(api, tmp_path), answerer, poll_timeout=30):
-        env = {
-            **os.environ,
-            "KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
-            "DATA_DIR": str(kb_settings.data_dir),
-            "TELEGRAM_BOT_TOKEN": api.token,
-            "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
-        }
-        second = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=REPO, stdout=PIPE, stderr=PIPE
-        )
+        second = await start_telegram_bot(api, kb_settings)
         _, stderr = await asyncio.wait_for(second.communicate(), timeout=60)
         assert second.returncode == 1
         assert b"Another instance of this bot is already running" in stderr and b"Traceback" not in stderr
@@ -244,19 +235,13 @@ async def test_sigterm_while_answering_sends_the_answer_before_exit(
     api: FakeBotAPI, llm: FakeLLM, kb_settings: Settings
 ) -> None:
     llm.token_delay = 0.1  # a generated answer that takes a few seconds to stream
-    env = {
-        **os.environ,
-        "KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
-        "DATA_DIR": str(kb_settings.data_dir),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
-        "ANSWER_MODE": "llm",
-        "LLM_BASE_URL": f"{llm.base}/v1",  # type: ignore[attr-defined]
-        "LLM_API_KEY": "sk-test",
-        "LLM_MODEL": "fake-model",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=REPO, stdout=PIPE, stderr=PIPE
+    process = await start_telegram_bot(
+        api,
+        kb_settings,
+        ANSWER_MODE="llm",
+        LLM_BASE_URL=f"{llm.base}/v1",  # type: ignore[attr-defined]
+        LLM_API_KEY="sk-test",
+        LLM_MODEL="fake-model",
     )
     try:
         await api.wait_for("setMyCommands", count=2, timeout=60)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import sys
-from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +23,7 @@ from bot.responder import Responder
 from bot.telegram.app import build_application, on_startup
 from bot.telegram.background import stop_background
 from bot.telegram.services import SERVICES_KEY, Services
-from tests.conftest import REPO, make_settings
+from tests.conftest import make_settings, start_telegram_bot
 from tests.fake_bot_api import FakeBotAPI
 
 GROUP = -100123
@@ -424,16 +421,7 @@ async def test_webhook_mode_accepts_the_secret_and_rejects_a_wrong_one(
 
 
 async def test_run_command_serves_telegram_and_stops_cleanly_on_sigterm(api: FakeBotAPI, kb_settings: Settings) -> None:
-    env = {
-        **os.environ,
-        "KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
-        "DATA_DIR": str(kb_settings.data_dir),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=REPO, stdout=PIPE, stderr=PIPE
-    )
+    process = await start_telegram_bot(api, kb_settings)
     try:
         await api.wait_for("setMyCommands", count=2, timeout=60)
         reply = await ask(api, "Was sind Matches im TikTok-Live?", chat_id=55)
