@@ -49,3 +49,17 @@ def test_rate_limit_allows_the_quota_then_says_how_long_to_wait() -> None:
     assert limiter.wait_seconds(8) == 0  # other users are not affected
     clock.now += 40
     assert limiter.wait_seconds(7) == 0
+
+
+def test_rate_limiter_forgets_idle_users_but_not_active_ones() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_minute=2, clock=clock)
+    for user in range(10_000):
+        assert limiter.wait_seconds(user) == 0
+    assert limiter.wait_seconds(7) == 0 and limiter.wait_seconds(7) > 0  # user 7 is at the limit
+    clock.now += 30
+    limiter.wait_seconds(8)
+    clock.now += 31  # a minute after the crowd, 31 s after user 8
+    assert limiter.wait_seconds(9) == 0
+    assert len(limiter) <= 3  # the 10,000 idle users are gone; 8 (still in its window) and 9 remain
+    assert limiter.wait_seconds(8) == 0 and limiter.wait_seconds(8) > 0  # 8's recent question still counts

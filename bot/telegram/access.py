@@ -25,16 +25,26 @@ def is_allowed(settings: Settings, user_id: int | None, chat_id: int) -> bool:
 
 
 class RateLimiter:
-    """A sliding one-minute window of questions per user."""
+    """A sliding one-minute window of questions per user.
+
+    Users whose window has emptied are swept out now and then, so a public bot's memory does
+    not grow with every user it has ever seen.
+    """
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._limit = per_minute
         self._clock = clock
         self._asked: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._next_sweep = clock() + WINDOW_S
+
+    def __len__(self) -> int:
+        return len(self._asked)
 
     def wait_seconds(self, user_id: int) -> int:
         """0 when the user may ask now (and counts the question), else seconds to wait."""
         now = self._clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
         asked = self._asked[user_id]
         while asked and now - asked[0] >= WINDOW_S:
             asked.popleft()
@@ -42,3 +52,9 @@ class RateLimiter:
             return max(1, math.ceil(WINDOW_S - (now - asked[0])))
         asked.append(now)
         return 0
+
+    def _sweep(self, now: float) -> None:
+        idle = [user for user, asked in self._asked.items() if not asked or now - asked[-1] >= WINDOW_S]
+        for user in idle:
+            del self._asked[user]
+        self._next_sweep = now + WINDOW_S
