@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.followup import Turn
+from bot.telegram import memory as memory_module
 from bot.telegram.access import RateLimiter
 from bot.telegram.memory import ConversationMemory
 
@@ -31,6 +34,15 @@ def test_memory_keeps_the_last_turns_and_forgets_after_silence() -> None:
     assert memory.history((1, 0)) == []
 
 
+def test_a_chat_back_after_silence_starts_a_new_conversation() -> None:
+    clock = Clock()
+    memory = ConversationMemory(turns=6, ttl_s=1800, clock=clock)
+    memory.add((1, 0), turn(1))
+    clock.now += 1801
+    memory.add((1, 0), turn(2))  # answered without anyone reading the history first
+    assert [t.question for t in memory.history((1, 0))] == ["Frage 2"]
+
+
 def test_each_chat_and_forum_topic_has_its_own_memory() -> None:
     memory = ConversationMemory(turns=6, ttl_s=1800)
     memory.add((1, 0), turn(1))
@@ -38,6 +50,28 @@ def test_each_chat_and_forum_topic_has_its_own_memory() -> None:
     assert [t.question for t in memory.history((1, 0))] == ["Frage 1"]
     assert [t.question for t in memory.history((-100, 7))] == ["Frage 2"]
     assert memory.history((-100, 0)) == []
+
+
+def test_memory_lets_go_of_silent_chats_as_new_ones_arrive() -> None:
+    clock = Clock()
+    memory = ConversationMemory(turns=6, ttl_s=1800, clock=clock)
+    for chat in range(10_000):
+        memory.add((chat, 0), turn(chat))
+    clock.now += 1000
+    memory.add((7, 0), turn(1))  # an old chat comes back: it is active again
+    clock.now += 1000  # the crowd has been silent past the TTL, chat 7 has not
+    memory.add((10_001, 0), turn(2))
+    assert len(memory) == 2
+    assert [t.question for t in memory.history((7, 0))] == ["Frage 7", "Frage 1"]
+
+
+def test_memory_holds_at_most_max_conversations(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memory_module, "MAX_CONVERSATIONS", 100)
+    memory = ConversationMemory(turns=6, ttl_s=1800, clock=Clock())
+    for chat in range(150):
+        memory.add((chat, 0), turn(chat))
+    assert len(memory) == 100
+    assert memory.history((49, 0)) == [] and len(memory.history((50, 0))) == 1  # the least recently active went
 
 
 def test_rate_limit_allows_the_quota_then_says_how_long_to_wait() -> None:

@@ -8,7 +8,7 @@ nothing from a private chat can surface in a group.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 
 from bot.followup import Turn
@@ -22,7 +22,9 @@ class ConversationMemory:
         self._turns = turns
         self._ttl = ttl_s
         self._clock = clock
-        self._chats: OrderedDict[ConversationKey, tuple[float, deque[Turn]]] = OrderedDict()
+        # A tuple per chat rather than a deque(maxlen=...): a deque allocates a 64-slot block for
+        # even one turn, which made it the biggest per-chat cost of a bot with many one-off chats.
+        self._chats: OrderedDict[ConversationKey, tuple[float, tuple[Turn, ...]]] = OrderedDict()
 
     def history(self, key: ConversationKey) -> list[Turn]:
         entry = self._chats.get(key)
@@ -35,11 +37,24 @@ class ConversationMemory:
         return list(turns)
 
     def add(self, key: ConversationKey, turn: Turn) -> None:
-        _, turns = self._chats.pop(key, (0.0, deque(maxlen=self._turns)))
-        turns.append(turn)
-        self._chats[key] = (self._clock(), turns)
-        while len(self._chats) > MAX_CONVERSATIONS:  # the least recently active go first
-            self._chats.popitem(last=False)
+        now = self._clock()
+        last, turns = self._chats.pop(key, (now, ()))
+        if now - last > self._ttl:  # a chat back after the TTL starts afresh, as history() already said
+            turns = ()
+        self._chats[key] = (now, (*turns, turn)[-self._turns :])
+        self._evict(now)
+
+    def _evict(self, now: float) -> None:
+        """Drop conversations silent past the TTL, and the least recently active beyond MAX_CONVERSATIONS.
+
+        The dict is ordered by last activity, so only the front needs looking at: each add costs
+        O(1) amortised, and a public bot's memory follows its active chats, not every chat it has seen.
+        """
+        while self._chats:
+            oldest, (last, _) = next(iter(self._chats.items()))
+            if len(self._chats) <= MAX_CONVERSATIONS and now - last <= self._ttl:
+                return
+            del self._chats[oldest]
 
     def clear(self, key: ConversationKey) -> None:
         self._chats.pop(key, None)
