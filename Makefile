@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test index eval bench clean
+.PHONY: run test index eval bench bench-load clean
 
 # torch is installed on its own first: the pinned CPU build lies on local disk, while an
 # unpinned resolve would pull a multi-GB CUDA build.
@@ -33,6 +33,9 @@ eval: index
 
 bench: index
 	$(PY) -m bot bench
+
+bench-load: index
+	$(PY) -m bot bench --load
 
 clean:
 	rm -rf $(VENV) data

@@ -1,7 +1,8 @@
 """`python -m bot bench`: speed, memory and quality figures, written to docs/BENCHMARKS.md.
 
 Targets live here and in that file, never as timed assertions in tests: timings on a shared
-2-core machine are too noisy to fail a build on, but they are worth tracking run by run.
+2-core machine are too noisy to fail a build on, but they are worth tracking run by run. The load
+test (`bench --load`, bot/loadbench.py) shares the helpers below and owns its own section.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.answer import Answerer
 from bot.config import Settings
@@ -27,7 +31,11 @@ from bot.embeddings import load_embeddings
 from bot.evaluation import load_golden, markdown_table, relevance_report, run_all
 from bot.ingestion import ingest
 
+if TYPE_CHECKING:
+    from tests.fake_bot_api import FakeBotAPI
+
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+LOAD_HEADING = "## Load"  # written by `bench --load`; a plain `bench` keeps it
 WARM_ROUNDS = 3
 COLD_RUNS = 3
 
@@ -45,12 +53,13 @@ def _pct(share: float) -> str:
     return f"{100 * share:.1f} %"
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: a latency that was really measured, never an interpolation."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def _cpu_name() -> str:
+def cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -109,72 +118,88 @@ TELEGRAM_QUESTIONS = 1000
 THINK_TIME_S = (2.0, 6.0)
 
 
-async def _telegram_load(settings: Settings, workdir: Path, think: tuple[float, float]) -> dict[str, float]:
-    """50 chats asking at once, 1,000 questions in all, to `python -m bot run` in its own process.
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, workdir: Path, rate_limit_per_minute: int
+) -> AsyncIterator[tuple[FakeBotAPI, asyncio.subprocess.Process]]:
+    """`python -m bot run` in a process of its own, polling the fake Bot API on loopback.
 
-    The bot runs as deployed, in a process of its own; this process plays Telegram (the fake Bot
-    API on loopback) and the 50 users, so their work does not count against the bot.
+    The bot runs as deployed, so this process plays Telegram and the users and their work does
+    not count against the bot. Nothing leaves the machine: the Bot API is on 127.0.0.1 and the
+    model hub is offline. The bot gets a copy of the index (never the analytics database), so a
+    benchmark cannot touch the real data; Telegram-side throttling is off and the per-user quota
+    is `rate_limit_per_minute`, so the load is neither slowed nor refused. Stopped with SIGTERM.
     """
     from tests.fake_bot_api import FakeBotAPI
 
     api = FakeBotAPI()
     base_url = await api.start()
-    data_dir = workdir / "data"
-    shutil.copytree(settings.data_dir, data_dir, ignore=shutil.ignore_patterns("bot.sqlite3*"))
-    env = {
-        **os.environ,
-        "DATA_DIR": str(data_dir),
-        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": base_url,
-        "TELEGRAM_MAX_RATE": "0",
-        "TELEGRAM_GROUP_MAX_RATE": "0",
-        "RATE_LIMIT_PER_MINUTE": str(TELEGRAM_QUESTIONS),
-    }
-    bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env)
+    try:
+        data_dir = workdir / "data"
+        shutil.copytree(settings.data_dir, data_dir, ignore=shutil.ignore_patterns("bot.sqlite3*"))
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "DATA_DIR": str(data_dir),
+            "KNOWLEDGE_DIR": str(settings.knowledge_dir),
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_API_BASE_URL": base_url,
+            "TELEGRAM_MAX_RATE": "0",
+            "TELEGRAM_GROUP_MAX_RATE": "0",
+            "RATE_LIMIT_PER_MINUTE": str(rate_limit_per_minute),
+        }
+        bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env)
+        try:
+            await api.wait_for("setMyCommands", count=2, timeout=120)  # the bot is up
+            yield api, bot
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(bot.wait(), timeout=30)
+    finally:
+        await api.stop()
+
+
+def process_memory_mb(pid: int, key: str = "VmHWM") -> float:
+    """A memory figure of a process from /proc (Linux): VmHWM is the peak resident set, VmRSS the current one."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _telegram_load(settings: Settings, workdir: Path, think: tuple[float, float]) -> dict[str, float]:
+    """50 chats asking at once, 1,000 questions in all, each chat waiting for its answer."""
     questions = [item.question for item in load_golden() if item.in_scope and not item.history]
     per_chat = TELEGRAM_QUESTIONS // TELEGRAM_CHATS
     latencies: list[float] = []
 
-    async def chat(chat_id: int) -> None:
-        pause = random.Random(chat_id)
-        for turn in range(per_chat):
-            await asyncio.sleep(pause.uniform(*think))
-            question = questions[(chat_id * 7 + turn) % len(questions)]
-            pushed = time.perf_counter()
-            await api.send_text(question, chat_id=chat_id)
-            reply = (await api.wait_for_message(chat_id, count=turn + 1, timeout=60))[turn]
-            latencies.append(1000 * (reply.at - pushed))
+    async with running_bot(settings, workdir, TELEGRAM_QUESTIONS) as (api, bot):
 
-    try:
-        await api.wait_for("setMyCommands", count=2, timeout=120)  # the bot is up
+        async def chat(chat_id: int) -> None:
+            pause = random.Random(chat_id)
+            for turn in range(per_chat):
+                await asyncio.sleep(pause.uniform(*think))
+                question = questions[(chat_id * 7 + turn) % len(questions)]
+                pushed = time.perf_counter()
+                await api.send_text(question, chat_id=chat_id)
+                reply = (await api.wait_for_message(chat_id, count=turn + 1, timeout=60))[turn]
+                latencies.append(1000 * (reply.at - pushed))
+
         started = time.perf_counter()
         await asyncio.gather(*(chat(1000 + n) for n in range(TELEGRAM_CHATS)))
         elapsed = time.perf_counter() - started
         await asyncio.sleep(0.5)  # late duplicates would arrive now
-        peak_rss = _peak_rss_mb(bot.pid)
-    finally:
-        bot.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(bot.wait(), timeout=30)
-        await api.stop()
+        peak_rss = process_memory_mb(bot.pid)
     answers = [c for c in api.calls_of("sendMessage") if c.status == 200]
     return {
         "questions": TELEGRAM_CHATS * per_chat,
-        "p50": _percentile(latencies, 50),
-        "p95": _percentile(latencies, 95),
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
         "lost": TELEGRAM_CHATS * per_chat - len(latencies),
         "duplicated": len(answers) - len(latencies),
         "seconds": elapsed,
         "rss": peak_rss,
     }
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """The process's high-water mark of resident memory (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def measure_telegram(settings: Settings, think: tuple[float, float]) -> dict[str, float]:
@@ -197,7 +222,7 @@ def run_benchmarks(settings: Settings) -> None:
     runs, results = run_all(settings, answerer, baseline=True, fusions=True)
     own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    p95 = _percentile(warm, 95)
+    p95 = percentile(warm, 95)
     cold_median = statistics.median(cold)
     targets = [
         (name, f"{op} {_pct(limit)}", _pct(value), value >= limit if op == ">=" else value <= limit)
@@ -220,7 +245,7 @@ def run_benchmarks(settings: Settings) -> None:
         "# Benchmarks",
         "",
         f"Produced by `python -m bot bench` (or `make bench`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} cores, {_cpu_name()}, Python {platform.python_version()}. "
+        f"{os.cpu_count()} cores, {cpu_name()}, Python {platform.python_version()}. "
         f"Embedding model: `{answerer.retriever.embeddings.model_id}`, relevance threshold "
         f"{answerer.threshold:.3f}, {chunks} chunks. Do not edit by hand: re-run the command.",
         "",
@@ -233,7 +258,7 @@ def run_benchmarks(settings: Settings) -> None:
         "## Speed and memory",
         "",
         f"- Warm answer (golden questions x {WARM_ROUNDS}, n={len(warm)}): "
-        f"p50 {_percentile(warm, 50):.1f} ms, p95 {p95:.1f} ms, max {max(warm):.1f} ms.",
+        f"p50 {percentile(warm, 50):.1f} ms, p95 {p95:.1f} ms, max {max(warm):.1f} ms.",
         f"- Cold start to first answer (`python -m bot ask ...`, {COLD_RUNS} runs): "
         + ", ".join(f"{c:.2f} s" for c in cold)
         + f"; peak RSS of that process {cold_rss:.0f} MB.",
@@ -264,6 +289,49 @@ def run_benchmarks(settings: Settings) -> None:
         relevance_report(results),
         "",
     ]
+    previous = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines), encoding="utf-8")
+    kept = read_section(previous, LOAD_HEADING)
+    if kept is not None:  # `bench --load` figures take minutes to produce: a plain `bench` keeps them
+        write_section(REPORT, kept)
     print("\n".join(lines))
+
+
+def _section_span(text: str, heading: str) -> tuple[int, int] | None:
+    """Where the section under `heading` (a whole line) starts, and where the next section or
+    the document ends: sections are delimited by `# ` and `## ` headings."""
+    lines = text.splitlines(keepends=True)
+    offset, start = 0, None
+    for line in lines:
+        if start is None and line.rstrip("\n") == heading:
+            start = offset
+        elif start is not None and line.startswith(("# ", "## ")):
+            return start, offset
+        offset += len(line)
+    return None if start is None else (start, len(text))
+
+
+def read_section(text: str, heading: str) -> str | None:
+    """The section under `heading`, heading line included, or None when the text has none."""
+    span = _section_span(text, heading)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put `section` (starting with its heading line) into the Markdown file at `path`.
+
+    It replaces the section with the same heading, or is appended; every other byte of the file
+    stays as it was, so each command refreshes its own figures without touching the others'.
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    body = section.rstrip("\n") + "\n"
+    span = _section_span(text, body.split("\n", 1)[0])
+    if span is None:
+        separator = "" if not text or text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
+        text = text + separator + body
+    else:
+        after = text[span[1] :]
+        text = text[: span[0]] + body + ("\n" if after else "") + after
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -32,7 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--answer-mode", choices=["extractive", "llm"], default="extractive", help="which composer to score"
     )
-    sub.add_parser("bench", help="measure latency, cold start, ingest and memory")
+    bench = sub.add_parser("bench", help="measure latency, cold start, ingest and memory")
+    bench.add_argument(
+        "--load", action="store_true", help="only the load test: highest sustained rate, memory over 10,000 chats"
+    )
     sub.add_parser("doctor", help="check settings, index, models, Chroma, Telegram and the LLM")
     return parser
 
@@ -64,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         return doctor()
     settings = startup_settings()
 
+    if args.command == "bench" and args.load:
+        from bot.loadbench import run_load_benchmark
+
+        run_load_benchmark(settings)
+        return 0
     if args.command == "bench":
         from bot.benchmark import run_benchmarks
 

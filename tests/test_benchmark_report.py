@@ -1,0 +1,71 @@
+"""docs/BENCHMARKS.md is written by two commands: each must refresh its own figures and keep the other's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import loadbench
+from bot.benchmark import LOAD_HEADING, read_section, write_section
+from bot.config import Settings
+
+REPORT = """# Benchmarks
+
+Produced by `python -m bot bench`.
+
+## Speed and memory
+
+- Warm answer p95 22 ms.
+"""
+
+
+def test_load_section_is_appended_then_replaced_leaving_the_rest_alone(tmp_path: Path) -> None:
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text(REPORT, encoding="utf-8")
+    write_section(path, f"{LOAD_HEADING}\n\nHighest sustained rate: 25 questions/s\n")
+    write_section(path, f"{LOAD_HEADING}\n\nHighest sustained rate: 30 questions/s\n")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(REPORT)
+    assert "30 questions/s" in text and "25 questions/s" not in text
+    assert text.count(LOAD_HEADING) == 1
+
+
+def test_a_section_in_the_middle_is_replaced_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text(f"# B\n\n{LOAD_HEADING}\n\nold\n\n## Quality\n\nkept\n", encoding="utf-8")
+    write_section(path, f"{LOAD_HEADING}\n\nnew\n")
+    assert path.read_text(encoding="utf-8") == f"# B\n\n{LOAD_HEADING}\n\nnew\n\n## Quality\n\nkept\n"
+
+
+def test_read_section_finds_only_the_named_section() -> None:
+    text = f"{REPORT}\n{LOAD_HEADING}\n\nfigures\n"
+    assert read_section(text, LOAD_HEADING) == f"{LOAD_HEADING}\n\nfigures\n"
+    assert read_section(REPORT, LOAD_HEADING) is None
+
+
+def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kb_settings: Settings
+) -> None:
+    """`bench --load` at a scale a test can afford: one low rate and 30 chats instead of minutes of load."""
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text(REPORT, encoding="utf-8")
+    for name, value in {
+        "REPORT": report,
+        "RATE_STEPS": (4,),
+        "STEP_S": 3.0,
+        "MEMORY_CHATS": 30,
+        "SAMPLE_EVERY": 10,
+        "FLAT_FROM": 10,
+    }.items():
+        monkeypatch.setattr(loadbench, name, value)
+    loadbench.run_load_benchmark(kb_settings)
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith(REPORT)  # the other command's figures are kept
+    section = read_section(text, LOAD_HEADING)
+    assert section is not None
+    assert "| Highest sustained rate (p95 <= 200 ms, 0 lost) |" in section
+    step = next(line for line in section.splitlines() if line.startswith("| 4 | 12 | "))  # 4 q/s for 3 s
+    assert step.split(" | ")[5:7] == ["0", "0"]  # nothing lost, nothing duplicated (latency is not asserted)
+    assert "from 30 distinct chats" in section and ", 0 lost, 0 duplicated." in section
+    assert "| chats | 0 | 10 | 20 | 30 |" in section
