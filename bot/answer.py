@@ -15,7 +15,7 @@ from bot.catalog import Catalog, Entry
 from bot.compose import compose
 from bot.config import Settings
 from bot.embeddings import KnowledgeEmbeddings, load_embeddings
-from bot.followup import Turn, contextualize, needs_subject, subject_of
+from bot.followup import Turn, contextualize, expand_ellipsis, needs_subject, subject_of
 from bot.index import IndexMissingError, KnowledgeIndex, StoreUnreachableError
 from bot.language import detect_language
 from bot.retrieval import DEFAULT_FUSION, Fusion, Hit, Retrieval, Retriever
@@ -54,7 +54,7 @@ class Source:
 class Answer:
     """What the engine answers; renderers decide how it looks."""
 
-    question: str
+    question: str  # as understood: an elliptical follow-up ("Und weltweit?") comes expanded
     text: str  # lead and key points, plain text
     language: str
     in_scope: bool
@@ -208,6 +208,7 @@ class Answerer:
             return self._notice(question, lang, text(lang, "too_long", length=len(question), limit=limit))
         if needs_subject(question, lang, list(history)):
             return self._notice(question, lang, text(lang, "needs_subject", example=text(lang, "example")))
+        question = expand_ellipsis(question, list(history)) or question
 
         try:
             found = self.retrieve(question, lang, history)

@@ -4,6 +4,12 @@ A follow-up leans on the previous question for its subject ("Matches im TikTok-L
 retrieval searches with the follow-up plus that subject; the follow-up's own words keep deciding
 what is asked. Cues are conjunctions at the start, pronouns that point back, or a question too
 short to stand alone.
+
+An elliptical follow-up ("Und weltweit?", "Und in Kalifornien?", "And in 2023?") is different:
+it keeps the previous question and swaps one of its parts, so appending the old subject would
+search for the very qualifier the user just replaced. Such a follow-up is expanded into the
+previous question with that part swapped ("Wie viele Nutzer hat TikTok weltweit?") and then
+handled as a question of its own.
 """
 
 from __future__ import annotations
@@ -38,6 +44,36 @@ _FILLERS = frozenset(
     "nutzt nutzen brauche braucht gut gute genau eigentlich wirklich".split()
 )
 _NOT_SUBJECTS = frozenset({"Sie", "Ihr", "Ihre", "Ihnen", "Ich", "I", "Und", "And"})
+
+
+# Elliptical follow-ups: an opener, then only the part that changes.
+_ELLIPSIS_OPENER = re.compile(
+    r"^\s*(?:und|aber|oder|und\s+was\s+ist\s+mit|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|"
+    r"(?:und\s+)?wie\s+sieht\s+es\s+(?:mit|in|bei)|and|but|or|what\s+about|how\s+about)\s+(?P<part>.+?)[\s?!.]*$",
+    re.IGNORECASE,
+)
+_MAX_PART_WORDS = 4
+_QUESTION_WORDS = frozenset(
+    "wie was wann wo wer warum wieso weshalb welche welcher welches welchen wieviel wohin woher "
+    "how what when where who why which whose".split()
+)
+# Where-words that stand for a place phrase: "weltweit" swaps with "in Deutschland".
+_PLACE_ADVERBS = frozenset(
+    "weltweit global international europaweit deutschlandweit bundesweit hierzulande "
+    "worldwide globally internationally".split()
+)
+_PREPOSITIONS = (
+    "in im ins am an auf bei beim für mit nach pro seit von vom vor zu zum zur über unter ohne gegen "
+    "for at on with from to by per since of about"
+).split()
+_PLACE = ("in", "im")  # the prepositions of the place slot, which the place adverbs share
+_YEAR = re.compile(r"(?:\b(?:im\s+jahr|in)\s+)?\b(?:19|20)\d\d\b", re.IGNORECASE)  # "2023", "im Jahr 2023"
+_PHRASE_END = r"(?=\s+(?:und|oder|and|or|" + "|".join(_PREPOSITIONS) + r")\b|[?!.,;:]|$)"
+
+
+def _slot(preposition: str) -> str:
+    """Prepositions that fill the same slot of a question ("in"/"im"/"weltweit": where)."""
+    return "in" if preposition in _PLACE or preposition in _PLACE_ADVERBS else preposition
 
 
 @dataclass(frozen=True)
@@ -78,6 +114,38 @@ def needs_subject(question: str, lang: str, history: list[Turn]) -> bool:
     """A follow-up with nothing to follow ("Wie lange dauert das?" as a first message)."""
     has_context = any(t.in_scope and t.subject for t in history)
     return not has_context and is_follow_up(question, lang) and not subject_of(question, lang)
+
+
+def expand_ellipsis(question: str, history: list[Turn]) -> str | None:
+    """The previous question with one part swapped, for an elliptical follow-up; else None.
+
+    The part is a year, a place adverb or a phrase opening with a preposition ("im Februar 2025"). It replaces the
+    previous question's part of the same kind, or joins it when that question had none ("Wie viele
+    Nutzer hat TikTok?" + "Und in Deutschland?"). Anything else ("Und wie lange?", "Und Märkte?")
+    is an ordinary follow-up.
+    """
+    match = _ELLIPSIS_OPENER.match(question)
+    if not history or match is None:
+        return None
+    part = match["part"].strip()
+    words = _WORD.findall(part.lower())
+    if len(part.split()) > _MAX_PART_WORDS or any(w in _QUESTION_WORDS or w in _ANAPHORA for w in words):
+        return None
+    previous = history[-1].question.strip()
+    first = part.split()[0].lower()
+    if _YEAR.fullmatch(part):
+        old = _YEAR
+    elif (first in _PLACE_ADVERBS and len(words) == 1) or (first in _PREPOSITIONS and len(words) > 1):
+        slot = _slot(first)
+        same = [p for p in (*_PREPOSITIONS, *_PLACE_ADVERBS) if _slot(p) == slot]
+        old = re.compile(r"\b(?:" + "|".join(same) + r")\b(?:\s+[^\s?!.,;:]+)*?" + _PHRASE_END, re.IGNORECASE)
+    else:
+        return None
+    swapped, count = old.subn(part, previous, count=1)
+    if count:
+        return swapped
+    body = previous.rstrip(" ?!.")
+    return f"{body} {part}{previous[len(body) :].strip() or '?'}"
 
 
 def contextualize(question: str, lang: str, history: list[Turn]) -> str | None:

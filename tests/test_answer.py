@@ -58,6 +58,15 @@ def test_follow_up_is_resolved_against_the_previous_turn(answerer: Answerer) -> 
     assert has_fact(follow.text, ["5 Minuten", "fünf Minuten", "5-minütig"])
 
 
+def test_elliptical_follow_up_swaps_the_qualifier_instead_of_keeping_it(answerer: Answerer) -> None:
+    first = answerer.ask("Wie viele Nutzer hat TikTok in Deutschland?")
+    follow = answerer.ask("Und weltweit?", [first.as_turn()])
+    assert follow.in_scope and "eine Milliarde" in follow.text
+    assert follow.question == "Wie viele Nutzer hat TikTok weltweit?"  # what the next follow-up builds on
+    again = answerer.ask("Und in Kalifornien?", [answerer.ask("Welche Regeln gelten für TikTok in der EU?").as_turn()])
+    assert "CCPA" in again.text
+
+
 def test_follow_up_without_a_conversation_asks_for_the_topic(answerer: Answerer) -> None:
     answer = answerer.ask("Und wie lange dauert so eins?")
     assert not answer.in_scope
