@@ -9,7 +9,9 @@ words count) include one the knowledge base does not know, even after splitting 
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from bot.keyword import STOPWORDS, stem
@@ -18,6 +20,8 @@ _GERMAN_NOUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß]*(?
 _ENGLISH_WORD = re.compile(r"[A-Za-z][\w'-]*")
 _LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
 _MIN_PART = 3
+_MIN_STEM = 5  # a shorter shared beginning ("face", "insta") says nothing about a relation
+_MAX_SUFFIX = 3  # "europ" ~ "european", "germani" ~ "german": a derivation, not another word
 
 
 class ScopeCheck:
@@ -25,6 +29,7 @@ class ScopeCheck:
 
     def __init__(self, vocabulary: dict[str, Iterable[str]]) -> None:
         self._vocabulary = {lang: frozenset(words) for lang, words in vocabulary.items()}
+        self._sorted = {lang: sorted(words) for lang, words in self._vocabulary.items()}
 
     def unknown_terms(self, question: str, lang: str) -> list[str]:
         """Nouns and names in the question that no guide mentions."""
@@ -42,7 +47,27 @@ class ScopeCheck:
         """
         word = re.sub(r"['’]s$", "", word.lower())
         head = next((p for p in re.split(r"[-'’.]", word) if p), "")
-        return head in STOPWORDS or stem(head, lang) in known or self._compound(head, lang, known)
+        root = stem(head, lang)
+        return (
+            head in STOPWORDS or root in known or self._derived(root, lang, known) or self._compound(head, lang, known)
+        )
+
+    def _derived(self, root: str, lang: str, known: frozenset[str]) -> bool:
+        """True when a known stem and this one differ only by a short ending the stemmer left.
+
+        Stemmers keep derivations apart ("Europe" -> "europ", "European" -> "european"), yet a
+        guide about the European Union covers a question about Europe.
+        """
+        if len(root) < _MIN_STEM:
+            return False
+        if any(root[:cut] in known for cut in range(max(_MIN_STEM, len(root) - _MAX_SUFFIX), len(root))):
+            return True  # this word extends a known one
+        ordered = self._sorted.get(lang, [])
+        at = bisect_left(ordered, root)
+        return any(  # a known word extends this one
+            len(word) - len(root) <= _MAX_SUFFIX
+            for word in itertools.takewhile(lambda w: w.startswith(root), itertools.islice(ordered, at, None))
+        )
 
     def _compound(self, word: str, lang: str, known: frozenset[str]) -> bool:
         """True when the word splits into two known parts, allowing a linking element."""

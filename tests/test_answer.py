@@ -45,6 +45,11 @@ def test_out_of_scope_question_is_declined_with_what_the_bot_covers(answerer: An
     assert len(answer.topics) >= 5
 
 
+def test_a_question_about_europe_finds_the_gdpr(answerer: Answerer) -> None:
+    answer = answerer.ask("Which law protects users' data in Europe?")  # the guide says "European Union"
+    assert answer.in_scope and "GDPR" in answer.text
+
+
 def test_english_out_of_scope_is_declined_in_english(answerer: Answerer) -> None:
     answer = answerer.ask("Who won the football world cup in 2014?")
     assert not answer.in_scope and answer.language == "en"
