@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.answer import Answerer
 from bot.config import Settings
-from bot.followup import Turn, contextualize
+from bot.followup import Turn
 from bot.generate import GenerativeAnswerer
 from bot.language import detect_language
 from bot.responder import ExtractiveResponder, Responder
@@ -140,7 +140,7 @@ async def _evaluate(
             history.append((await responder.ask(earlier, history)).as_turn())
         answer = await responder.ask(item.question, history)
         lang = detect_language(item.question, default=history[-1].language if history else "de")
-        query = contextualize(item.question, lang, history) or item.question
+        query = answer.standalone_question or item.question  # what the engine searched with
         ranking = answerer.retriever.search(query, lang, k=10).hits
         rank = next((i for i, h in enumerate(ranking, 1) if has_fact(h.chunk.embed_text, item.expected)), None)
         results.append(

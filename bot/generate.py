@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.answer import Answer, Answerer, Covered, Source, sources_of
 from bot.config import Settings
-from bot.followup import Turn, contextualize
+from bot.followup import Turn, contextualize, expand_ellipsis
 from bot.responder import Delta, Done, Responder
 from bot.texts import text
 
@@ -216,10 +216,16 @@ class GenerativeAnswerer(Responder):
                 yield content
 
     async def _standalone(self, question: str, history: Sequence[Turn]) -> str | None:
-        """A follow-up rewritten by the model into a standalone question (None: not a follow-up)."""
+        """A follow-up rewritten into a standalone question (None: not a follow-up).
+
+        An elliptical one ("Und weltweit?") is expanded by rule, which is exact and costs no model call.
+        """
         lang = history[-1].language if history else "de"
         if contextualize(question, lang, list(history)) is None:
             return None
+        expanded = expand_ellipsis(question, list(history))
+        if expanded is not None:
+            return expanded
         from langchain_core.messages import HumanMessage, SystemMessage
 
         earlier = "\n".join(f"- {t.question}" for t in history[-_HISTORY_TURNS:])

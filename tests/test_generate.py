@@ -191,6 +191,15 @@ async def test_follow_up_is_rewritten_by_the_model_before_retrieval(answerer: An
     assert "Und wie lange dauert so eins?" in rewrite_request["messages"][-1]["content"]
 
 
+async def test_elliptical_follow_up_is_expanded_without_asking_the_model(answerer: Answerer, llm: FakeLLM) -> None:
+    gen = generative(answerer, llm)
+    first = await gen.ask("Welche Regeln gelten für TikTok in der EU?")
+    follow = await gen.ask("Und in Kalifornien?", [first.as_turn()])
+    assert follow.sources[0].section == "Was regelt der CCPA für TikTok?"
+    assert len(llm.requests) == 2  # two answers, no rewrite request
+    assert all("eigenständige Frage" not in r["messages"][0]["content"] for r in llm.requests)
+
+
 def test_settings_reject_an_unknown_provider() -> None:
     with pytest.raises(ValueError, match="llm_provider"):
         Settings(_env_file=None, llm_provider="gemini")  # type: ignore[arg-type]
