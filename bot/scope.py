@@ -41,7 +41,7 @@ class ScopeCheck:
         return [word for word in candidates if not self._known(word, lang, known)]
 
     def _known(self, word: str, lang: str, known: frozenset[str]) -> bool:
-        """Known as it is, as a compound of known parts, or by its first hyphenated part.
+        """Known as it is, as a derivation or compound of known words, or by its first hyphenated part.
 
         In "Shopify-Shop" and "DSGVO-konform" the first part names the specific thing.
         """
