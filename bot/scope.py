@@ -24,6 +24,16 @@ _MIN_STEM = 5  # a shorter shared beginning ("face", "insta") says nothing about
 _MAX_SUFFIX = 3  # "europ" ~ "european", "germani" ~ "german": a derivation, not another word
 
 
+def is_name(word: str, lang: str) -> bool:
+    """Whether an unknown word names something, rather than says something the guides word differently.
+
+    German capitalises every noun, so there each unknown one counts. In English a capital marks
+    a name ("Pinterest", "iPhone", "SEO"), while a lower-case word ("teenagers", "converted") is
+    as likely a synonym of something the guides do cover.
+    """
+    return lang != "en" or not word.islower()
+
+
 class ScopeCheck:
     """Knows the vocabulary of the indexed guides, per language."""
 

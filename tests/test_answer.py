@@ -50,6 +50,13 @@ def test_a_question_about_europe_finds_the_gdpr(answerer: Answerer) -> None:
     assert answer.in_scope and "GDPR" in answer.text
 
 
+def test_english_wording_the_guides_do_not_use_is_answered_but_an_unknown_name_is_not(answerer: Answerer) -> None:
+    teens = answerer.ask("Is it true that only teenagers are on TikTok?")  # the guide says "young target groups"
+    assert teens.in_scope and "all age groups" in teens.text
+    assert not answerer.ask("How does the Pinterest algorithm work?").in_scope
+    assert not answerer.ask("Which CRM should a small shop use?").in_scope
+
+
 def test_english_out_of_scope_is_declined_in_english(answerer: Answerer) -> None:
     answer = answerer.ask("Who won the football world cup in 2014?")
     assert not answer.in_scope and answer.language == "en"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.keyword import stem
-from bot.scope import ScopeCheck
+from bot.scope import ScopeCheck, is_name
 
 GUIDE_WORDS = ("European", "German", "strategic", "Facebook", "international", "Instagram")
 
@@ -29,3 +29,9 @@ def test_a_derivation_of_a_known_word_is_known(check: ScopeCheck, question: str,
 )
 def test_a_word_that_merely_shares_a_beginning_stays_unknown(check: ScopeCheck, question: str, word: str) -> None:
     assert check.unknown_terms(question, "en") == [word]
+
+
+def test_in_english_only_a_capital_marks_a_name_in_german_every_noun_counts() -> None:
+    assert is_name("Pinterest", "en") and is_name("iPhone", "en") and is_name("SEO", "en")
+    assert not is_name("teenagers", "en") and not is_name("brand-new", "en")
+    assert is_name("Wetter", "de")
