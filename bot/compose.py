@@ -8,6 +8,7 @@ Nothing is generated, so nothing can be invented.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from bot.keyword import tokenize
 from bot.retrieval import Hit
 
 MAX_POINTS = 4
-MAX_LIST_ITEMS = 8  # a list the lead announces is shown whole (within reason)
+MAX_LIST_ITEMS = 8  # an announced list is shown whole (within reason)
 BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
 _NO_SPLIT_BEFORE = re.compile(
     r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|No|\d{1,2})\.$"
@@ -41,10 +42,19 @@ class Composition:
     used: tuple[Hit, ...]
 
 
-def split_sentences(body: str) -> list[str]:
-    """Sentences and bullet items of a section body, in reading order."""
-    units: list[str] = []
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of a section body, or one item of a bulleted or numbered list."""
+
+    text: str
+    item: bool
+
+
+def split_units(body: str) -> list[Unit]:
+    """Sentences and list items of a section body, in reading order."""
+    units: list[Unit] = []
     for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)", body):
+        item = bool(_BULLET.match(block.lstrip("\n")))
         text = " ".join(_BULLET.sub("", line).strip() for line in block.splitlines()).strip()
         if not text:
             continue
@@ -52,11 +62,15 @@ def split_sentences(body: str) -> list[str]:
         for piece in _SENTENCE_END.split(text):
             pending = f"{pending} {piece}".strip() if pending else piece
             if not _NO_SPLIT_BEFORE.search(pending):
-                units.append(pending)
+                units.append(Unit(pending, item))
                 pending = ""
         if pending:
-            units.append(pending)
+            units.append(Unit(pending, item))
     return units
+
+
+def split_sentences(body: str) -> list[str]:
+    return [unit.text for unit in split_units(body)]
 
 
 def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], float]) -> Composition:
@@ -65,7 +79,8 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
     Sections are written to answer their heading, so the top section supplies the points; a
     lower-ranked section contributes one sentence only when it matches the question better than
     anything in the top section (retrieval's second choice is sometimes the right one). A lead
-    that introduces a list ("... six signals:") is followed by the whole list.
+    that introduces a list ("... six signals:"), or is followed by a sentence that does, is
+    followed by the whole list.
     """
     terms = set(tokenize(question, lang))
     wants_figure = bool(_QUANTITY.search(question))
@@ -74,9 +89,14 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
         overlap = sum(idf(t) for t in terms & set(tokenize(sentence, lang)))
         return overlap + (1.5 if wants_figure and _DIGIT.search(sentence) else 0.0)
 
-    lead, *rest = split_sentences(hits[0].chunk.text)
-    if lead.endswith(":") and rest:
-        return Composition(lead, tuple(rest[:MAX_LIST_ITEMS]), (hits[0],))
+    units = split_units(hits[0].chunk.text)
+    announced = next((i for i, unit in enumerate(units[:2]) if unit.text.endswith(":")), None)
+    if announced is not None and any(unit.item for unit in units[announced + 1 :]):
+        # "... six signals:" or "Ja, ... belegt. Bekannte Beispiele:": the list is the answer
+        lead = " ".join(unit.text for unit in units[: announced + 1])
+        items = list(itertools.takewhile(lambda unit: unit.item, units[announced + 1 :]))
+        return Composition(lead, tuple(unit.text for unit in items[:MAX_LIST_ITEMS]), (hits[0],))
+    lead, *rest = [unit.text for unit in units]
     ranked = sorted(range(len(rest)), key=lambda i: -score(rest[i]))
     own = sorted(ranked[:MAX_POINTS])
     best_own = max((score(rest[i]) for i in own), default=0.0)
