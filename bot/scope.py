@@ -20,6 +20,15 @@ _GERMAN_NOUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß]*(?
 _ENGLISH_WORD = re.compile(r"[A-Za-z][\w'-]*")
 _LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
 _MIN_PART = 3
+# Nouns that name no subject matter: "Leute" in a question about reach says nothing about its topic.
+_GENERIC_NOUNS = frozenset(
+    """
+    leute menschen person personen sache sachen ding dinge frage fragen problem probleme art weise
+    möglichkeit möglichkeiten grund gründe beispiel beispiele tipp tipps idee ideen zeit mal
+    people person persons thing things question questions problem problems way ways reason reasons
+    example examples tip tips idea ideas time times
+    """.split()
+)
 _MIN_STEM = 5  # a shorter shared beginning ("face", "insta") says nothing about a relation
 _MAX_SUFFIX = 3  # "europ" ~ "european", "germani" ~ "german": a derivation, not another word
 
@@ -59,7 +68,11 @@ class ScopeCheck:
         head = next((p for p in re.split(r"[-'’.]", word) if p), "")
         root = stem(head, lang)
         return (
-            head in STOPWORDS or root in known or self._derived(root, lang, known) or self._compound(head, lang, known)
+            head in STOPWORDS
+            or head in _GENERIC_NOUNS
+            or root in known
+            or self._derived(root, lang, known)
+            or self._compound(head, lang, known)
         )
 
     def _derived(self, root: str, lang: str, known: frozenset[str]) -> bool:

@@ -35,3 +35,9 @@ def test_in_english_only_a_capital_marks_a_name_in_german_every_noun_counts() ->
     assert is_name("Pinterest", "en") and is_name("iPhone", "en") and is_name("SEO", "en")
     assert not is_name("teenagers", "en") and not is_name("brand-new", "en")
     assert is_name("Wetter", "de")
+
+
+def test_a_generic_noun_is_no_sign_of_another_topic() -> None:
+    check = ScopeCheck({"de": [stem(w, "de") for w in ("Reichweite", "Posts")]})
+    assert check.unknown_terms("Warum erreichen meine Posts weniger Leute?", "de") == []
+    assert check.unknown_terms("Wie viel Reichweite bringt Pinterest?", "de") == ["Pinterest"]
