@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from bot.keyword import STOPWORDS, tokenize
 
-_OPENERS = re.compile(
-    r"^\s*(und|aber|oder|also|und\s+was|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|"
-    r"and|but|so|what\s+about|how\s+about|and\s+what)\b",
+_OPENERS = re.compile(  # longest first: what follows an opener is matched against it
+    r"^\s*(und\s+was\s+ist\s+mit|und\s+was|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|und|aber|oder|also|"
+    r"and\s+what\s+about|and\s+what|what\s+about|how\s+about|and|but|so)\b",
     re.IGNORECASE,
 )
 _ANAPHORA = frozenset(
@@ -47,11 +47,6 @@ _NOT_SUBJECTS = frozenset({"Sie", "Ihr", "Ihre", "Ihnen", "Ich", "I", "Und", "An
 
 
 # Elliptical follow-ups: an opener, then only the part that changes.
-_ELLIPSIS_OPENER = re.compile(
-    r"^\s*(?:und|aber|oder|und\s+was\s+ist\s+mit|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|"
-    r"(?:und\s+)?wie\s+sieht\s+es\s+(?:mit|in|bei)|and|but|or|what\s+about|how\s+about)\s+(?P<part>.+?)[\s?!.]*$",
-    re.IGNORECASE,
-)
 _MAX_PART_WORDS = 4
 _QUESTION_WORDS = frozenset(
     "wie was wann wo wer warum wieso weshalb welche welcher welches welchen wieviel wohin woher "
@@ -119,15 +114,15 @@ def needs_subject(question: str, lang: str, history: list[Turn]) -> bool:
 def expand_ellipsis(question: str, history: list[Turn]) -> str | None:
     """The previous question with one part swapped, for an elliptical follow-up; else None.
 
-    The part is a year, a place adverb or a phrase opening with a preposition ("im Februar 2025"). It replaces the
-    previous question's part of the same kind, or joins it when that question had none ("Wie viele
-    Nutzer hat TikTok?" + "Und in Deutschland?"). Anything else ("Und wie lange?", "Und Märkte?")
-    is an ordinary follow-up.
+    The part is a year, a place adverb or a phrase opening with a preposition ("im Februar 2025").
+    It replaces the previous question's part of the same kind, or joins it when that question had
+    none ("Wie viele Nutzer hat TikTok?" + "Und in Deutschland?"). Anything else ("Und wie
+    lange?", "Und Märkte?") is an ordinary follow-up.
     """
-    match = _ELLIPSIS_OPENER.match(question)
-    if not history or match is None:
+    opener = _OPENERS.match(question)
+    part = question[opener.end() :].strip(" ?!.") if opener else ""
+    if not history or not part:
         return None
-    part = match["part"].strip()
     words = _WORD.findall(part.lower())
     if len(part.split()) > _MAX_PART_WORDS or any(w in _QUESTION_WORDS or w in _ANAPHORA for w in words):
         return None

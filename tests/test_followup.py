@@ -56,6 +56,7 @@ def test_the_new_part_replaces_its_counterpart(previous: str, follow_up: str, ex
         "Und wie lange dauert so eins?",  # a new question about the same subject
         "Und fünf Monate später?",  # no part to swap
         "Und Märkte?",
+        "Und was ist mit Instagram?",  # swaps the subject, not a part: the ordinary rules handle it
         "Und damit?",
         "Und in welchem Land ist TikTok am beliebtesten?",  # a question word: not an ellipsis
         "Wie viele Nutzer hat TikTok in China?",  # stands on its own
