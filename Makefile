@@ -26,16 +26,17 @@ run: index
 
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 eval: index
-	$(PY) -m bot eval --baseline
+	$(PY) -m bench eval --baseline
 
 bench: index
-	$(PY) -m bot bench
+	$(PY) -m bench bench
 
 bench-load: index
-	$(PY) -m bot bench --load
+	$(PY) -m bench load
 
 clean:
 	rm -rf $(VENV) data

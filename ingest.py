@@ -10,11 +10,11 @@ import argparse
 import sys
 
 from bot.config import startup_settings
-from bot.embeddings import EmbeddingModelError, load_embeddings
-from bot.fetch import FetchError, add_url
-from bot.index import IndexUnavailableError, open_client, read_manifest
-from bot.ingestion import ingest
-from bot.knowledge import BadFileError
+from bot.ingest.fetch import FetchError, add_url
+from bot.ingest.sync import ingest
+from bot.kb.documents import BadFileError
+from bot.kb.embeddings import EmbeddingModelError, load_embeddings
+from bot.kb.index import IndexUnavailableError, open_client, read_manifest
 
 
 def main(argv: list[str] | None = None) -> int:

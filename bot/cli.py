@@ -1,4 +1,7 @@
-"""Command line: `python -m bot {run,chat,ask,eval,bench,doctor}` (also installed as `tiktok-berater`)."""
+"""Command line: `python -m bot {run,chat,ask,doctor}` (also installed as `tiktok-berater`).
+
+The development tools (evaluation, benchmarks) live outside the package: `python -m bench`.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,14 @@ import json
 import sys
 from dataclasses import asdict
 
-from bot.answer import Answerer
-from bot.config import ConfigError, startup_settings
-from bot.embeddings import EmbeddingModelError
-from bot.followup import Turn
-from bot.index import IndexUnavailableError
-from bot.render import render_plain
-from bot.responder import Responder, make_responder
+from bot.config import ConfigError, Settings, startup_settings
+from bot.engine.answerer import Answerer
+from bot.engine.llm import GenerativeResponder
+from bot.engine.responder import ExtractiveResponder, Responder
+from bot.engine.types import Turn
+from bot.kb.embeddings import EmbeddingModelError
+from bot.kb.index import IndexUnavailableError
+from bot.terminal import render_plain
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,17 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask questions, in order, as one conversation")
     ask.add_argument("questions", nargs="+")
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
-    evaluate = sub.add_parser("eval", help="score the golden question set")
-    evaluate.add_argument("--baseline", action="store_true", help="also run a tutorial-style RAG")
-    evaluate.add_argument("--fusions", action="store_true", help="compare every fusion variant")
-    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    evaluate.add_argument(
-        "--answer-mode", choices=["extractive", "llm"], default="extractive", help="which composer to score"
-    )
-    bench = sub.add_parser("bench", help="measure latency, cold start, ingest and memory")
-    bench.add_argument(
-        "--load", action="store_true", help="only the load test: highest sustained rate, memory over 10,000 chats"
-    )
     sub.add_parser("doctor", help="check settings, index, models, Chroma, Telegram and the LLM")
     return parser
 
@@ -59,6 +52,17 @@ async def _ask(responder: Responder, questions: list[str], as_json: bool) -> Non
             print(render_plain(answer) + "\n", flush=True)
 
 
+def make_responder(settings: Settings, answerer: Answerer) -> Responder:
+    """The composer ANSWER_MODE selects; LLM mode without a model is a configuration error."""
+    if settings.answer_mode == "extractive":
+        return ExtractiveResponder(answerer)
+    if not settings.llm_model:
+        raise ConfigError(
+            "ANSWER_MODE=llm needs LLM_MODEL (and LLM_BASE_URL, LLM_API_KEY where the endpoint wants them)"
+        )
+    return GenerativeResponder(answerer, settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "doctor":  # before loading settings: a broken setting is one of its findings
@@ -67,16 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         return doctor()
     settings = startup_settings()
 
-    if args.command == "bench" and args.load:
-        from bot.loadbench import run_load_benchmark
-
-        run_load_benchmark(settings)
-        return 0
-    if args.command == "bench":
-        from bot.benchmark import run_benchmarks
-
-        run_benchmarks(settings)
-        return 0
     try:
         answerer = Answerer.load(settings)
         responder = make_responder(settings, answerer)
@@ -86,16 +80,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "ask":
         asyncio.run(_ask(responder, args.questions, args.json))
-    elif args.command == "eval":
-        from bot.evaluation import run_eval_command
-
-        return run_eval_command(settings, answerer, args.baseline, args.fusions, args.json, args.answer_mode)
     elif args.command == "run" and settings.telegram_bot_token is not None:
         from bot.telegram.app import run_telegram
 
         return run_telegram(settings, answerer, responder)
     else:
-        from bot.chat import run_chat
+        from bot.terminal import run_chat
 
         if args.command == "run":
             print(

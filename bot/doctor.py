@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import httpx
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.embeddings import EmbeddingModelError, KnowledgeEmbeddings, load_embeddings
-from bot.index import IndexUnavailableError, KnowledgeIndex, open_client
+from bot.kb.embeddings import EmbeddingModelError, KnowledgeEmbeddings, load_embeddings
+from bot.kb.index import IndexUnavailableError, KnowledgeIndex, open_client
 
 TIMEOUT_S = 5.0
 

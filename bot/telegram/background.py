@@ -20,7 +20,7 @@ TASKS_KEY = "background_tasks"
 PURGE_EVERY_S = 24 * 3600
 
 
-async def start_background(application: Application) -> None:  # type: ignore[type-arg]
+async def start_background(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
     svc = services_of(application.bot_data)
 
     def purge() -> None:
@@ -37,7 +37,7 @@ async def start_background(application: Application) -> None:  # type: ignore[ty
     ]
 
 
-async def stop_background(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_background(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
     tasks: list[asyncio.Task[None]] = application.bot_data.pop(TASKS_KEY, [])
     for task in tasks:
         task.cancel()

@@ -10,9 +10,10 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.answer import Answer
-from bot.catalog import Entry
-from bot.texts import TOPIC_MENU, text
+from bot.engine.catalog import Entry
+from bot.engine.types import Answer
+from bot.telegram import callbacks
+from bot.telegram.texts import TOPIC_MENU, text
 
 MAX_MESSAGE = 4096
 BUTTON_LABEL = 60  # characters of a suggestion shown on its button
@@ -102,21 +103,21 @@ def answer_keyboard(answer: Answer, answer_key: str) -> InlineKeyboardMarkup:
         return topics_keyboard(answer.language)
     rows = [
         [
-            InlineKeyboardButton("👍", callback_data=f"f:+:{answer_key}"),
-            InlineKeyboardButton("👎", callback_data=f"f:-:{answer_key}"),
-            InlineKeyboardButton(text(answer.language, "button_sources"), callback_data=f"src:{answer_key}"),
+            InlineKeyboardButton("👍", callback_data=callbacks.feedback(answer_key, positive=True)),
+            InlineKeyboardButton("👎", callback_data=callbacks.feedback(answer_key, positive=False)),
+            InlineKeyboardButton(text(answer.language, "button_sources"), callback_data=callbacks.sources(answer_key)),
         ]
     ]
     return InlineKeyboardMarkup(rows + _question_rows(answer.suggestions))
 
 
 def topics_keyboard(lang: str) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(labels[lang], callback_data=f"t:{key}") for key, _, labels in TOPIC_MENU]
+    buttons = [InlineKeyboardButton(labels[lang], callback_data=callbacks.topic(key)) for key, _, labels in TOPIC_MENU]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def _question_rows(entries: Iterable[Entry]) -> list[list[InlineKeyboardButton]]:
-    return [[InlineKeyboardButton(_short(e.question), callback_data=f"q:{e.id}")] for e in entries]
+    return [[InlineKeyboardButton(_short(e.question), callback_data=callbacks.question(e.id))] for e in entries]
 
 
 def questions_keyboard(entries: Iterable[Entry]) -> InlineKeyboardMarkup:
@@ -127,8 +128,8 @@ def forget_keyboard(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(text(lang, "forget_yes"), callback_data="forget:yes"),
-                InlineKeyboardButton(text(lang, "forget_no"), callback_data="forget:no"),
+                InlineKeyboardButton(text(lang, "forget_yes"), callback_data=callbacks.forget(confirmed=True)),
+                InlineKeyboardButton(text(lang, "forget_no"), callback_data=callbacks.forget(confirmed=False)),
             ]
         ]
     )

@@ -22,8 +22,9 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.answer import Answer
-from bot.responder import Delta
+from bot.engine.responder import Delta
+from bot.engine.types import Answer
+from bot.telegram import callbacks
 from bot.telegram.access import is_allowed
 from bot.telegram.formatting import (
     answer_keyboard,
@@ -37,7 +38,7 @@ from bot.telegram.formatting import (
 from bot.telegram.memory import ConversationKey
 from bot.telegram.services import services
 from bot.telegram.streaming import StreamedReply
-from bot.texts import TOPIC_MENU, text
+from bot.telegram.texts import TOPIC_MENU, text
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,8 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     assert query is not None and query.data is not None
     lang = ui_language(update)
-    menu = next((m for m in TOPIC_MENU if m[0] == query.data.removeprefix("t:")), None)
+    menu_key = callbacks.field(callbacks.TOPIC, query.data, "menu")
+    menu = next((m for m in TOPIC_MENU if m[0] == menu_key), None)
     await query.answer()
     if menu is None or query.message is None:
         return
@@ -183,7 +185,7 @@ async def on_question_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     """Answers an example or suggested question as if the user had typed it."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    entry = services(context).answerer.catalog.entry(query.data.removeprefix("q:"))
+    entry = services(context).answerer.catalog.entry(callbacks.field(callbacks.QUESTION, query.data, "entry") or "")
     if entry is None:
         await query.answer(text(ui_language(update), "expired"))
         return
@@ -195,7 +197,9 @@ async def on_feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     """Records 👍 or 👎 for an answer (pressing again just updates the rating)."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
-    _, sign, answer_key = query.data.split(":", 2)
+    found = callbacks.FEEDBACK.match(query.data)
+    assert found is not None  # the handler is registered for this pattern only
+    sign, answer_key = found["sign"], found["answer"]
     store = services(context).store
     saved = await asyncio.wrap_future(store.rate(answer_key, update.effective_user.id, 1 if sign == "+" else -1))
     await query.answer(text(ui_language(update), "feedback_thanks" if saved else "expired"))
@@ -206,7 +210,8 @@ async def on_sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     query = update.callback_query
     assert query is not None and query.data is not None
     lang = ui_language(update)
-    found = await asyncio.to_thread(services(context).store.sources, query.data.removeprefix("src:"))
+    answer_key = callbacks.field(callbacks.SOURCES, query.data, "answer") or ""
+    found = await asyncio.to_thread(services(context).store.sources, answer_key)
     await query.answer()
     if query.message is not None:
         await context.bot.send_message(
@@ -223,7 +228,7 @@ async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert query is not None and update.effective_user is not None
     lang = ui_language(update)
     await query.answer()
-    if query.data == "forget:yes":
+    if callbacks.field(callbacks.FORGET, query.data, "choice") == "yes":
         svc = services(context)
         user_id = update.effective_user.id
         await asyncio.wrap_future(svc.store.forget(user_id))

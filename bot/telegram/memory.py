@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from bot.followup import Turn
+from bot.engine.types import Turn
 
 ConversationKey = tuple[int, int]  # (chat id, forum topic id or 0)
 MAX_CONVERSATIONS = 50_000

@@ -8,11 +8,11 @@ from typing import Any, cast
 
 from telegram.ext import ContextTypes
 
-from bot.answer import Answerer
 from bot.config import Settings
-from bot.responder import Responder
-from bot.store import Store
+from bot.engine.answerer import Answerer
+from bot.engine.responder import Responder
 from bot.telegram.access import RateLimiter
+from bot.telegram.analytics import Store
 from bot.telegram.memory import ConversationMemory
 
 SERVICES_KEY = "services"

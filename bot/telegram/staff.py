@@ -13,13 +13,13 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.index import IndexUnavailableError
-from bot.ingestion import ingest
-from bot.knowledge import BadFileError
-from bot.reports import gaps_text, group_gaps, stats_chart, stats_text
+from bot.ingest.sync import ingest
+from bot.kb.documents import BadFileError
+from bot.kb.index import IndexUnavailableError
 from bot.telegram.handlers import send_html, ui_language
+from bot.telegram.reports import gaps_text, group_gaps, stats_chart, stats_text
 from bot.telegram.services import services
-from bot.texts import text
+from bot.telegram.texts import text
 
 logger = logging.getLogger(__name__)
 

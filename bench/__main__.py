@@ -1,0 +1,57 @@
+"""Development tools: `python -m bench {eval,bench,load}`, run from a checkout.
+
+They read the question sets in `tests/data/` and write `docs/BENCHMARKS.md`, which is why they
+live outside the installed package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.config import ConfigError, startup_settings
+from bot.engine.answerer import Answerer
+from bot.kb.embeddings import EmbeddingModelError
+from bot.kb.index import IndexUnavailableError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="TikTok-Berater development tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    evaluate = sub.add_parser("eval", help="score the golden question set")
+    evaluate.add_argument("--baseline", action="store_true", help="also run a tutorial-style RAG")
+    evaluate.add_argument("--fusions", action="store_true", help="compare every fusion variant")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument(
+        "--answer-mode", choices=["extractive", "llm"], default="extractive", help="which composer to score"
+    )
+    sub.add_parser("bench", help="measure quality, latency, cold start, ingest and memory; writes docs/BENCHMARKS.md")
+    sub.add_parser("load", help="only the load test: highest sustained rate, memory over 10,000 chats")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = startup_settings()
+    if args.command == "load":
+        from bench.loadbench import run_load_benchmark
+
+        run_load_benchmark(settings)
+        return 0
+    if args.command == "bench":
+        from bench.benchmark import run_benchmarks
+
+        run_benchmarks(settings)
+        return 0
+    from bench.evaluation import run_eval_command
+
+    try:
+        answerer = Answerer.load(settings)
+    except (IndexUnavailableError, EmbeddingModelError, ConfigError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return run_eval_command(settings, answerer, args.baseline, args.fusions, args.json, args.answer_mode)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""Scoring the engine on the golden question set in `tests/data/golden.jsonl`.
+
+A passage or answer "has the fact" when it contains one of the item's expected strings after
+normalising case, spaces and digit grouping (260.000 = 260,000). Hits are judged by content,
+not by file names, so the measure survives re-organising the guides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.engine.answerer import Answerer
+from bot.engine.keyword import join_digit_groups
+from bot.engine.llm import GenerativeResponder
+from bot.engine.responder import ExtractiveResponder, Responder
+from bot.engine.retrieval import Fusion
+from bot.engine.types import Turn
+from bot.kb.language import detect_language
+
+GOLDEN_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden.jsonl"
+
+
+@dataclass(frozen=True)
+class GoldenItem:
+    id: str
+    lang: str
+    question: str
+    in_scope: bool
+    expected: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()
+    topic: str = ""
+
+
+def load_golden(path: Path = GOLDEN_PATH) -> list[GoldenItem]:
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            items.append(
+                GoldenItem(
+                    id=data["id"],
+                    lang=data["lang"],
+                    question=data["question"],
+                    in_scope=bool(data["in_scope"]),
+                    expected=tuple(data.get("expected", ())),
+                    history=tuple(data.get("history", ())),
+                    topic=data.get("topic", ""),
+                )
+            )
+    return items
+
+
+def normalize(text: str) -> str:
+    text = join_digit_groups(text.casefold())
+    text = re.sub(r"[\u2010-\u2015]", "-", text)
+    text = re.sub(r"\s+%", "%", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def has_fact(text: str, expected: Iterable[str]) -> bool:
+    haystack = normalize(text)
+    return any(normalize(fact) in haystack for fact in expected)
+
+
+@dataclass
+class ItemResult:
+    item: GoldenItem
+    answer: str
+    answered: bool  # in scope in the engine's judgement
+    rank: int | None  # first retrieved passage with the fact (1-based), None if not in top 10
+    fact_in_answer: bool
+    relevance: float
+
+
+@dataclass
+class Metrics:
+    """The figures of one run, per language and overall."""
+
+    name: str
+    by_lang: dict[str, dict[str, float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def row(self, lang: str) -> dict[str, float]:
+        return self.by_lang.get(lang, {})
+
+
+def _share(flags: list[bool]) -> float:
+    return sum(flags) / len(flags) if flags else float("nan")
+
+
+def summarize(name: str, results: list[ItemResult], seconds: float) -> Metrics:
+    metrics = Metrics(name=name, seconds=seconds)
+    for lang in ("de", "en", "all"):
+        subset = [r for r in results if lang == "all" or r.item.lang == lang]
+        covered = [r for r in subset if r.item.in_scope]
+        plain = [r for r in covered if not r.item.history]
+        follow = [r for r in covered if r.item.history]
+        scope_out = [r for r in subset if not r.item.in_scope]
+        metrics.by_lang[lang] = {
+            "questions": len(subset),
+            "hit@1": _share([r.rank == 1 for r in covered]),
+            "hit@3": _share([r.rank is not None and r.rank <= 3 for r in covered]),
+            "mrr": sum(1 / r.rank for r in covered if r.rank) / len(covered) if covered else float("nan"),
+            "fact_in_answer": _share([r.fact_in_answer for r in plain]),
+            "follow_up_fact": _share([r.fact_in_answer for r in follow]),
+            "declined_out_of_scope": _share([not r.answered for r in scope_out]),
+            "wrongly_declined": _share([not r.answered for r in covered]),
+        }
+    return metrics
+
+
+def evaluate_engine(
+    answerer: Answerer, items: list[GoldenItem], name: str, responder: Responder | None = None
+) -> tuple[Metrics, list[ItemResult]]:
+    """Ask every item (follow-ups after their history) and judge answer and ranking.
+
+    `responder` selects the composer (the LLM with `--answer-mode llm`); ranking is the engine's.
+    """
+    return asyncio.run(_evaluate(answerer, responder or ExtractiveResponder(answerer), items, name))
+
+
+async def _evaluate(
+    answerer: Answerer, responder: Responder, items: list[GoldenItem], name: str
+) -> tuple[Metrics, list[ItemResult]]:
+    results = []
+    started = time.perf_counter()
+    for item in items:
+        history: list[Turn] = []
+        for earlier in item.history:
+            history.append((await responder.ask(earlier, history)).as_turn())
+        answer = await responder.ask(item.question, history)
+        lang = detect_language(item.question, default=history[-1].language if history else "de")
+        query = answer.standalone_question or item.question  # what the engine searched with
+        ranking = answerer.retriever.search(query, lang, k=10).hits
+        rank = next((i for i, h in enumerate(ranking, 1) if has_fact(h.chunk.embed_text, item.expected)), None)
+        results.append(
+            ItemResult(
+                item=item,
+                answer=answer.text,
+                answered=answer.in_scope,
+                rank=rank if item.in_scope else None,
+                fact_in_answer=answer.in_scope and has_fact(answer.text, item.expected),
+                relevance=answer.confidence,
+            )
+        )
+    return summarize(name, results, time.perf_counter() - started), results
+
+
+def evaluate_baseline(settings: Settings, items: list[GoldenItem]) -> Metrics:
+    """A tutorial-style RAG for comparison: 1000/200 character chunks, MiniLM, dense only.
+
+    It has no memory, no scope check and no composer: its answer is the best chunk.
+    """
+    import chromadb
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from bot.kb.documents import iter_knowledge_files
+    from bot.kb.embeddings import load_embeddings
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    docs = []
+    for path in iter_knowledge_files(settings.knowledge_dir):
+        if path.suffix in (".md", ".txt"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            docs.extend(splitter.create_documents([text], metadatas=[{"file": str(path)}]))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        client = chromadb.PersistentClient(path=tmp)
+        store = Chroma.from_documents(
+            [Document(page_content=d.page_content, metadata=d.metadata) for d in docs],
+            embedding=load_embeddings("all-MiniLM-L6-v2"),
+            client=client,
+            collection_name="baseline",
+        )
+        results = []
+        for item in items:
+            ranking = store.similarity_search(item.question, k=10)
+            rank = next((i for i, d in enumerate(ranking, 1) if has_fact(d.page_content, item.expected)), None)
+            best = ranking[0].page_content if ranking else ""
+            results.append(
+                ItemResult(item, best, True, rank if item.in_scope else None, has_fact(best, item.expected), 0.0)
+            )
+        client.delete_collection("baseline")
+    return summarize("baseline: 1000/200 splitter, MiniLM, dense only", results, time.perf_counter() - started)
+
+
+def relevance_report(results: list[ItemResult]) -> str:
+    """Where the in-scope and out-of-scope relevance scores lie, for calibrating the threshold."""
+    inside = sorted(r.relevance for r in results if r.item.in_scope and not r.item.history)
+    outside = sorted(r.relevance for r in results if not r.item.in_scope)
+    if not inside or not outside:
+        return ""
+    return (
+        f"relevance in scope: min {inside[0]:.3f}, 5th pct {inside[len(inside) // 20]:.3f}; "
+        f"out of scope: max {outside[-1]:.3f}, median {outside[len(outside) // 2]:.3f}"
+    )
+
+
+COLUMNS = [
+    ("hit@1", "hit@1"),
+    ("hit@3", "hit@3"),
+    ("MRR", "mrr"),
+    ("fact in answer", "fact_in_answer"),
+    ("follow-ups", "follow_up_fact"),
+    ("out of scope declined", "declined_out_of_scope"),
+    ("in scope declined", "wrongly_declined"),
+]
+
+
+def markdown_table(runs: list[Metrics]) -> str:
+    """One row per run and language."""
+
+    def cell(value: float, key: str) -> str:
+        if value != value:  # NaN: no such questions in this subset
+            return "–"
+        return f"{value:.3f}" if key == "mrr" else f"{100 * value:.1f} %"
+
+    lines = [
+        "| run | lang | n | " + " | ".join(title for title, _ in COLUMNS) + " |",
+        "|---|---|---|" + "---|" * len(COLUMNS),
+    ]
+    for run in runs:
+        for lang in ("de", "en", "all"):
+            row = run.row(lang)
+            cells = " | ".join(cell(row[key], key) for _, key in COLUMNS)
+            lines.append(f"| {run.name} | {lang} | {int(row['questions'])} | {cells} |")
+    return "\n".join(lines)
+
+
+def run_all(
+    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, responder: Responder | None = None
+) -> tuple[list[Metrics], list[ItemResult]]:
+    items = load_golden()
+    mode = "llm" if isinstance(responder, GenerativeResponder) else "extractive"
+    main, results = evaluate_engine(answerer, items, f"engine ({answerer.retriever.fusion.value}, {mode})", responder)
+    runs = [main]
+    if fusions:
+        for fusion in Fusion:
+            if fusion is not answerer.retriever.fusion:
+                variant = Answerer(settings, answerer.retriever.embeddings, answerer.retriever.index, fusion)
+                runs.append(evaluate_engine(variant, items, f"engine ({fusion.value})")[0])
+    if baseline:
+        runs.append(evaluate_baseline(settings, items))
+    return runs, results
+
+
+def run_eval_command(
+    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, as_json: bool, answer_mode: str
+) -> int:
+    responder: Responder | None = None
+    if answer_mode == "llm":
+        if not (settings.llm_model and settings.llm_base_url):
+            print("LLM evaluation skipped: no endpoint configured (set LLM_BASE_URL and LLM_MODEL).")
+            return 0
+        responder = GenerativeResponder(answerer, settings.model_copy(update={"answer_mode": "llm"}))
+    runs, results = run_all(settings, answerer, baseline, fusions, responder)
+    if as_json:
+        print(json.dumps([{"name": r.name, **r.by_lang} for r in runs], indent=1))
+    else:
+        print(markdown_table(runs))
+        print(relevance_report(results))
+        _print_misses(results, print_fn=lambda s: print(s, file=sys.stderr))
+    return 0
+
+
+def _print_misses(results: list[ItemResult], print_fn: Callable[[str], Any]) -> None:
+    for r in results:
+        wrong_scope = r.answered != r.item.in_scope
+        if wrong_scope or (r.item.in_scope and not r.fact_in_answer):
+            why = "scope" if wrong_scope else f"rank {r.rank}"
+            print_fn(f"MISS {r.item.id} [{why}, rel {r.relevance:.3f}] {r.item.question}")

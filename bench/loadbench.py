@@ -1,0 +1,373 @@
+"""`python -m bench load`: the highest question rate the bot sustains, and its memory over 10,000 chats.
+
+Both phases drive the bot as deployed (`python -m bot run` in a process of its own) through the
+fake Bot API on loopback, so nothing leaves the machine. Each question comes from a chat the bot
+has not seen before, except that every tenth chat asks a follow-up once its first answer is in.
+Rates are offered open loop: users do not wait for each other, so a bot that cannot keep up
+builds a queue, as it would in real life. Every phase has a hard time cap, so the command ends by
+itself whatever the machine does. The figures go into the "## Load" section of docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.benchmark import LOAD_HEADING, REPORT, cpu_name, percentile, process_memory_mb, running_bot, write_section
+from bench.evaluation import load_golden
+from bot.config import Settings
+from bot.telegram.analytics import PENDING_TEXTS
+from bot.telegram.memory import MAX_CONVERSATIONS
+
+if TYPE_CHECKING:
+    from tests.fakes.bot_api import FakeBotAPI
+
+RATE_STEPS = (5, 10, 15, 20, 25, 30, 40, 50, 60, 80)  # offered questions per second, in this order
+STEP_S = 15.0  # arrivals per step: a p95 over a few hundred questions at the rates that matter
+DRAIN_S = 10.0  # after a step's arrivals, answers still missing by then count as lost
+RATES_CAP_S = 240.0  # hard cap on the whole rising-rate phase
+P95_LIMIT_MS = 200.0
+SUSTAINED_SHARE = 0.95  # answers delivered per second, relative to the offered rate
+FOLLOW_UP_EVERY = 10  # every tenth chat asks a follow-up once its first answer is in
+
+MEMORY_CHATS = 10_000
+SAMPLE_EVERY = 1_000  # chats between two RSS samples
+IN_FLIGHT = 8  # memory phase: questions open at once, enough to keep the bot busy
+MEMORY_CAP_S = 600.0  # hard cap on the memory phase
+FLAT_FROM = 2_000  # growth is measured from here: imports, thread pools and allocator arenas are warm by then
+FLAT_TOLERANCE = 0.15
+RSS_LIMIT_MB = 800.0
+RATE_LIMIT_PER_MINUTE = 1_000  # each user asks at most twice; the quota must not refuse the load
+POLL_S = 0.01
+RATES_FIRST_CHAT = 10_000_000
+MEMORY_FIRST_CHAT = 20_000_000
+
+
+@dataclass
+class Asked:
+    """One question pushed to the bot, and when its answer reached the fake Bot API."""
+
+    chat_id: int
+    first: bool  # the chat's first question (not a follow-up)
+    pushed: float
+    answered: float | None = None
+
+    @property
+    def latency_ms(self) -> float:
+        assert self.answered is not None
+        return 1000 * (self.answered - self.pushed)
+
+
+class Crowd:
+    """The simulated users of one bot process.
+
+    Answers are matched to questions by chat and order from the calls the fake Bot API records
+    with their arrival times, so nobody waits per question and the driver, which shares the
+    machine with the bot, stays cheap. A sendMessage to a chat with no open question is a
+    duplicate.
+    """
+
+    def __init__(self, api: FakeBotAPI, first_chat_id: int) -> None:
+        golden = [item for item in load_golden() if item.in_scope]
+        self._singles = [item.question for item in golden if not item.history]
+        self._pairs = [(item.history[-1], item.question) for item in golden if item.history]
+        self._api = api
+        self._first_chat_id = first_chat_id
+        self._matched = 0  # fake-API calls already looked at
+        self._open: dict[int, deque[Asked]] = {}  # chat id -> its unanswered questions, oldest first
+        self._follow_ups: dict[int, str] = {}  # chat id -> what it asks once its first answer is in
+        self._due: deque[tuple[int, str]] = deque()  # follow-ups whose first answer is in
+        self.chats = 0  # distinct chats that asked
+        self.first_answers = 0  # distinct chats that got an answer
+        self.open = 0
+        self.duplicated = 0
+
+    async def ask(self) -> Asked:
+        """A due follow-up if there is one, else the first question of a new chat."""
+        self.collect()
+        if self._due:
+            (chat_id, question), first = self._due.popleft(), False
+        else:
+            chat_id, first = self._first_chat_id + self.chats, True
+            if self.chats % FOLLOW_UP_EVERY == FOLLOW_UP_EVERY - 1:
+                question, self._follow_ups[chat_id] = self._pairs[self.chats // FOLLOW_UP_EVERY % len(self._pairs)]
+            else:
+                question = self._singles[self.chats % len(self._singles)]
+            self.chats += 1
+        asked = Asked(chat_id, first, time.perf_counter())
+        self._open.setdefault(chat_id, deque()).append(asked)
+        self.open += 1
+        await self._api.send_text(question, chat_id=chat_id)
+        return asked
+
+    def collect(self) -> None:
+        """Match the answers the bot sent since the last call."""
+        calls = self._api.calls
+        for call in calls[self._matched :]:
+            if call.method != "sendMessage" or call.status != 200:
+                continue
+            chat_id = int(call.params["chat_id"])
+            waiting = self._open.get(chat_id)
+            if not waiting:
+                self.duplicated += 1
+                continue
+            asked = waiting.popleft()
+            asked.answered = call.at
+            self.open -= 1
+            if not waiting:
+                del self._open[chat_id]
+            if asked.first:
+                self.first_answers += 1
+                if chat_id in self._follow_ups:
+                    self._due.append((chat_id, self._follow_ups.pop(chat_id)))
+        self._matched = len(calls)
+
+    async def settle(self, asked: list[Asked], timeout: float) -> None:
+        """Wait until every question in `asked` is answered, or `timeout` seconds have passed."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            self.collect()
+            if all(a.answered is not None for a in asked):
+                return
+            await asyncio.sleep(POLL_S)
+
+
+def _latencies(asked: list[Asked]) -> list[float]:
+    return [a.latency_ms for a in asked if a.answered is not None]
+
+
+@dataclass
+class Step:
+    """One offered rate and what came of it."""
+
+    offered: int  # questions per second
+    questions: int
+    achieved: float  # answers delivered per second
+    p50: float  # ms, update pushed to answer sent
+    p95: float
+    lost: int  # not answered within DRAIN_S after the step
+    duplicated: int
+
+    @property
+    def shortfall(self) -> str:
+        """Why the step does not count as sustained; empty when it does."""
+        reasons = [
+            f"p95 {self.p95:.0f} ms > {P95_LIMIT_MS:.0f} ms" if self.p95 > P95_LIMIT_MS else "",
+            f"{self.lost} lost" if self.lost else "",
+            f"{self.duplicated} duplicated" if self.duplicated else "",
+            f"only {self.achieved:.1f} answers/s" if self.achieved < SUSTAINED_SHARE * self.offered else "",
+        ]
+        return ", ".join(r for r in reasons if r)
+
+
+async def _step(crowd: Crowd, rate: int, rng: random.Random) -> Step:
+    """`rate` x STEP_S questions at uniformly random moments of the step: Poisson arrivals given
+    their count, so bursts happen as in real traffic and every step offers exactly its rate."""
+    count = round(rate * STEP_S)
+    duplicated = crowd.duplicated
+    started = time.perf_counter()
+    asked = []
+    for offset in sorted(rng.uniform(0, STEP_S) for _ in range(count)):
+        await asyncio.sleep(max(0.0, started + offset - time.perf_counter()))
+        asked.append(await crowd.ask())
+    await crowd.settle(asked, DRAIN_S)
+    latencies = _latencies(asked)
+    last = max((a.answered for a in asked if a.answered is not None), default=started)
+    return Step(
+        offered=rate,
+        questions=count,
+        achieved=len(latencies) / max(STEP_S, last - started),
+        p50=percentile(latencies, 50) if latencies else float("inf"),
+        p95=percentile(latencies, 95) if latencies else float("inf"),
+        lost=count - len(latencies),
+        duplicated=crowd.duplicated - duplicated,
+    )
+
+
+@dataclass
+class RatesRun:
+    steps: list[Step]
+    stopped: str  # why the stepping ended
+
+    @property
+    def best(self) -> int | None:
+        """The highest offered rate sustained with p95 within the limit and nothing lost."""
+        return max((s.offered for s in self.steps if not s.shortfall), default=None)
+
+
+async def _rising_rates(settings: Settings, workdir: Path) -> RatesRun:
+    """Offer RATE_STEPS one after the other until one is not sustained or the time cap is near."""
+    rng = random.Random(5)
+    steps: list[Step] = []
+    stopped = "every step sustained"
+    async with running_bot(settings, workdir, RATE_LIMIT_PER_MINUTE) as (api, _):
+        crowd = Crowd(api, RATES_FIRST_CHAT)
+        started = time.perf_counter()
+        for rate in RATE_STEPS:
+            if time.perf_counter() - started + STEP_S + DRAIN_S > RATES_CAP_S:
+                stopped = f"time cap of {RATES_CAP_S:.0f} s reached"
+                break
+            step = await _step(crowd, rate, rng)
+            steps.append(step)
+            print(
+                f"  {rate} q/s: {step.achieved:.1f} answers/s, p50 {step.p50:.0f} ms, p95 {step.p95:.0f} ms, "
+                f"{step.lost} lost, {step.duplicated} duplicated",
+                file=sys.stderr,
+            )
+            if step.shortfall:
+                stopped = f"{rate} q/s not sustained ({step.shortfall})"
+                break
+    return RatesRun(steps, stopped)
+
+
+@dataclass
+class MemoryRun:
+    samples: list[tuple[int, float]]  # (chats answered, RSS of the bot process in MB)
+    questions: int
+    seconds: float
+    p50: float
+    p95: float
+    lost: int
+    duplicated: int
+    peak_mb: float  # the bot process's high-water mark over the whole phase
+
+    @property
+    def growth(self) -> float | None:
+        """Relative RSS growth from FLAT_FROM chats to the last sample (None before FLAT_FROM)."""
+        base = dict(self.samples).get(FLAT_FROM)
+        return None if base is None else self.samples[-1][1] / base - 1
+
+    @property
+    def complete(self) -> bool:
+        return self.samples[-1][0] >= MEMORY_CHATS
+
+    @property
+    def flat(self) -> bool:
+        growth = self.growth
+        return self.complete and growth is not None and growth <= FLAT_TOLERANCE
+
+
+async def _many_chats(settings: Settings, workdir: Path) -> MemoryRun:
+    """MEMORY_CHATS new chats, IN_FLIGHT questions open at a time, the bot's RSS every SAMPLE_EVERY chats.
+
+    Closed loop (a new question as soon as one is answered): as fast as the bot answers, without
+    a queue that would show up as memory of its own.
+    """
+    async with running_bot(settings, workdir, RATE_LIMIT_PER_MINUTE) as (api, bot):
+        crowd = Crowd(api, MEMORY_FIRST_CHAT)
+        samples = [(0, process_memory_mb(bot.pid, "VmRSS"))]
+        asked: list[Asked] = []
+        started = time.perf_counter()
+        deadline = started + MEMORY_CAP_S
+        while samples[-1][0] < MEMORY_CHATS and time.perf_counter() < deadline:
+            crowd.collect()
+            while crowd.open < IN_FLIGHT and crowd.chats < MEMORY_CHATS:
+                asked.append(await crowd.ask())
+                if crowd.chats == MEMORY_CHATS:  # the last chats get DRAIN_S for their answers, as a step does
+                    deadline = min(deadline, time.perf_counter() + DRAIN_S)
+            if crowd.first_answers >= samples[-1][0] + SAMPLE_EVERY:
+                samples.append((samples[-1][0] + SAMPLE_EVERY, process_memory_mb(bot.pid, "VmRSS")))
+                print(f"  {samples[-1][0]} chats: RSS {samples[-1][1]:.0f} MB", file=sys.stderr)
+            await asyncio.sleep(POLL_S)
+        await crowd.settle(asked, DRAIN_S)
+        seconds = time.perf_counter() - started
+        await asyncio.sleep(0.5)  # late duplicates would arrive now
+        crowd.collect()
+        peak = process_memory_mb(bot.pid)
+    latencies = _latencies(asked)
+    return MemoryRun(
+        samples=samples,
+        questions=len(asked),
+        seconds=seconds,
+        p50=percentile(latencies, 50),
+        p95=percentile(latencies, 95),
+        lost=len(asked) - len(latencies),
+        duplicated=crowd.duplicated,
+        peak_mb=peak,
+    )
+
+
+def _mark(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def render(rates: RatesRun, memory: MemoryRun) -> str:
+    """The "## Load" section of docs/BENCHMARKS.md."""
+    best = rates.best
+    growth = memory.growth
+    growth_text = "n/a" if growth is None else f"{100 * growth:+.1f} %"
+    lines = [
+        LOAD_HEADING,
+        "",
+        f"Produced by `python -m bench load` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, {cpu_name()}, Python {platform.python_version()}. The bot runs as "
+        "`python -m bot run` in its own process, polling the fake Bot API on loopback; the benchmark process "
+        "plays Telegram and the users on the same cores. Latency: update pushed to the answer's "
+        "sendMessage arriving at the fake API. Do not edit by hand: re-run the command.",
+        "",
+        "| measure | target | measured | |",
+        "|---|---|---|---|",
+        f"| Highest sustained rate (p95 <= {P95_LIMIT_MS:.0f} ms, 0 lost) | | "
+        f"{'none' if best is None else f'{best} questions/s'} | |",
+        f"| Bot RSS growth from {FLAT_FROM:,} to {memory.samples[-1][0]:,} chats | <= +{100 * FLAT_TOLERANCE:.0f} % "
+        f"| {growth_text} | {_mark(memory.flat)} |",
+        f"| Bot peak RSS over {memory.samples[-1][0]:,} chats | <= {RSS_LIMIT_MB:.0f} MB | {memory.peak_mb:.0f} MB "
+        f"| {_mark(memory.complete and memory.peak_mb <= RSS_LIMIT_MB)} |",
+        "",
+        f"Rising rates: open loop, {STEP_S:.0f} s per step, arrival moments uniformly random within the step "
+        f"(Poisson), each question from a new chat except one follow-up per {FOLLOW_UP_EVERY} chats; a step "
+        f"counts as sustained with p95 <= {P95_LIMIT_MS:.0f} ms, nothing lost or duplicated and at least "
+        f"{100 * SUSTAINED_SHARE:.0f} % of the offered rate answered per second. Stopped: {rates.stopped}.",
+        "",
+        "| offered q/s | questions | answers/s | p50 ms | p95 ms | lost | duplicated | sustained |",
+        "|---|---|---|---|---|---|---|---|",
+        *(
+            f"| {s.offered} | {s.questions} | {s.achieved:.1f} | {s.p50:.0f} | {s.p95:.0f} | {s.lost} | "
+            f"{s.duplicated} | {_mark(not s.shortfall)} |"
+            for s in rates.steps
+        ),
+        "",
+        f"Memory: {memory.questions:,} questions from {memory.samples[-1][0]:,} distinct chats "
+        f"({IN_FLIGHT} open at a time, a new one as soon as one is answered) in {memory.seconds:.0f} s, "
+        f"{memory.questions / memory.seconds:.1f} questions/s, p50 {memory.p50:.0f} ms, p95 {memory.p95:.0f} ms, "
+        f"{memory.lost} lost, {memory.duplicated} duplicated. RSS of the bot process (VmRSS) after every "
+        f"{SAMPLE_EVERY:,} chats answered:",
+        "",
+        "| chats | " + " | ".join(f"{chats:,}" for chats, _ in memory.samples) + " |",
+        "|---|" + "---|" * len(memory.samples),
+        "| RSS MB | " + " | ".join(f"{mb:.0f}" for _, mb in memory.samples) + " |",
+        "",
+        "What grows with the chats is the bot's per-chat state, and all of it is bounded: the conversation "
+        "memory (a chat's last turns, dropped after MEMORY_TTL_S of silence and beyond "
+        f"{MAX_CONVERSATIONS:,} chats), the rate limiter (users of the last minute only) and the wording "
+        f"of the last {PENDING_TEXTS:,} answered questions, held in RAM for a possible 👎.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def _both(settings: Settings) -> tuple[RatesRun, MemoryRun]:
+    """Each phase gets a fresh bot, so an overloaded step leaves no backlog in the memory figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        print("load: rising rates ...", file=sys.stderr)
+        rates = await _rising_rates(settings, Path(tmp) / "rates")
+        print(f"load: {MEMORY_CHATS:,} chats ...", file=sys.stderr)
+        memory = await _many_chats(settings, Path(tmp) / "memory")
+    return rates, memory
+
+
+def run_load_benchmark(settings: Settings) -> None:
+    """Run both phases and refresh only the "## Load" section of docs/BENCHMARKS.md."""
+    section = render(*asyncio.run(_both(settings)))
+    write_section(REPORT, section)
+    print(section)

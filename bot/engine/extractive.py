@@ -1,0 +1,118 @@
+"""The extractive composer: an answer built only from sentences of the retrieved passages.
+
+Every guide section opens with a sentence that answers its heading's question, so that sentence
+leads; the key points are the sentences that share the most (and the rarest) terms with the
+question, with figures preferred when the question asks for a number, a date or a duration.
+Nothing is generated, so nothing can be invented.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.engine.keyword import tokenize
+from bot.engine.retrieval import Hit
+
+MAX_POINTS = 4
+MAX_LIST_ITEMS = 8  # an announced list is shown whole (within reason)
+BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
+_NO_SPLIT_BEFORE = re.compile(
+    r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|No|\d{1,2})\.$"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"“(\d])")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_QUANTITY = re.compile(
+    r"\b(wie\s*viele?|wieviele?|wie\s+lange?|wie\s+hoch|wie\s+groß|wie\s+alt|wann|seit\s+wann|"
+    r"welche[mnrs]?\s+(?:jahr|monat|datum|zahl)|zahlen|how\s+(?:many|much|long|old|big|high)|"
+    r"when|what\s+year|which\s+year|figures|numbers)\b",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The answer text in parts, plus the hits whose sentences were used."""
+
+    lead: str
+    points: tuple[str, ...]
+    used: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of a section body, or one item of a bulleted or numbered list."""
+
+    text: str
+    item: bool
+
+
+def split_units(body: str) -> list[Unit]:
+    """Sentences and list items of a section body, in reading order."""
+    units: list[Unit] = []
+    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)", body):
+        item = bool(_BULLET.match(block.lstrip("\n")))
+        text = " ".join(_BULLET.sub("", line).strip() for line in block.splitlines()).strip()
+        if not text:
+            continue
+        pending = ""
+        for piece in _SENTENCE_END.split(text):
+            pending = f"{pending} {piece}".strip() if pending else piece
+            if not _NO_SPLIT_BEFORE.search(pending):
+                units.append(Unit(pending, item))
+                pending = ""
+        if pending:
+            units.append(Unit(pending, item))
+    return units
+
+
+def split_sentences(body: str) -> list[str]:
+    return [unit.text for unit in split_units(body)]
+
+
+def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], float]) -> Composition:
+    """Lead with the best section's answer sentence; its best sentences follow as key points.
+
+    Sections are written to answer their heading, so the top section supplies the points; a
+    lower-ranked section contributes one sentence only when it matches the question better than
+    anything in the top section (retrieval's second choice is sometimes the right one). A lead
+    that introduces a list ("... six signals:"), or is followed by a sentence that does, is
+    followed by the whole list.
+    """
+    terms = set(tokenize(question, lang))
+    wants_figure = bool(_QUANTITY.search(question))
+
+    def score(sentence: str) -> float:
+        overlap = sum(idf(t) for t in terms & set(tokenize(sentence, lang)))
+        return overlap + (1.5 if wants_figure and _DIGIT.search(sentence) else 0.0)
+
+    units = split_units(hits[0].chunk.text)
+    announced = next((i for i, unit in enumerate(units[:2]) if unit.text.endswith(":")), None)
+    if announced is not None and any(unit.item for unit in units[announced + 1 :]):
+        # "... six signals:" or "Ja, ... belegt. Bekannte Beispiele:": the list is the answer
+        lead = " ".join(unit.text for unit in units[: announced + 1])
+        items = list(itertools.takewhile(lambda unit: unit.item, units[announced + 1 :]))
+        return Composition(lead, tuple(unit.text for unit in items[:MAX_LIST_ITEMS]), (hits[0],))
+    lead, *rest = [unit.text for unit in units]
+    ranked = sorted(range(len(rest)), key=lambda i: -score(rest[i]))
+    own = sorted(ranked[:MAX_POINTS])
+    best_own = max((score(rest[i]) for i in own), default=0.0)
+    points = [rest[i] for i in own]
+    used = [hits[0]]
+    borrowed = [
+        (score(sentence), hit, sentence)
+        for hit in hits[1:]
+        for sentence in split_sentences(hit.chunk.text)
+        if sentence not in points
+    ]
+    best = max(borrowed, key=lambda b: b[0], default=None)
+    if best is not None and best[0] > max(best_own, 0.0) * BORROW_MARGIN:
+        if len(points) == MAX_POINTS:
+            weakest = min(range(len(points)), key=lambda i: score(points[i]))
+            points.pop(weakest)
+        points.append(best[2])
+        used.append(best[1])
+    return Composition(lead=lead, points=tuple(points), used=tuple(used))

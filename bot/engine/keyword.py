@@ -1,0 +1,97 @@
+"""Keyword search: Okapi BM25 over Snowball-stemmed German and English tokens.
+
+Dense embeddings blur exact names and figures ("Musical.ly", "COPPA", "5 Minuten"); a keyword
+index catches them. The corpus is small, so a plain in-memory BM25 is both simplest and fastest.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+
+import snowballstemmer
+
+_DIGIT_GROUP = re.compile(r"(?<=\d)[.,'’\u202f\u00a0 ](?=\d{3}\b)")
+# German capitalises nouns (not the first word of a sentence); inner dots and hyphens stay in the
+# word, so "Musical.ly" and "TikTok-Live" are one noun each.
+GERMAN_NOUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß]*(?:[.\-][\wÄÖÜäöüß]+)*")
+_TOKEN = re.compile(r"[a-zäöüß0-9]+")
+_STEMMERS = {"de": "german", "en": "english"}
+
+STOPWORDS = frozenset(
+    """
+    der die das den dem des ein eine einen einem einer eines und oder aber ist sind war waren
+    wird werden wurde wurden sein hat haben hatte hatten wie was wer wo wann warum wieso weshalb
+    welche welcher welches welchen ich du er sie es wir ihr mein meine dein unser kann können
+    darf dürfen muss müssen soll sollte nicht kein keine mit für auf von zu zum zur im in ins
+    am an beim vom über auch noch schon nur sehr mehr gibt man mich mir sich uns bei nach als
+    ob dass wenn denn so da dort hier damit dabei dafür davon dazu bitte eigentlich genau
+    the a an and or but is are was were be been being has have had how what who where when why
+    which i you he she it we they my your our their can could may must should not no with for
+    on of to in at by from about into this that these those do does did there here its please
+    tell me us them than then so if
+    """.split()
+)
+
+
+_local = threading.local()
+
+
+def _stemmer(lang: str) -> snowballstemmer.stemmer:
+    """One stemmer per thread and language: Snowball stemmers keep per-word state and break
+    when two threads stem at once (answers are composed in worker threads)."""
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if lang not in stemmers:
+        stemmers[lang] = snowballstemmer.stemmer(_STEMMERS.get(lang, "german"))
+    return stemmers[lang]
+
+
+def stem(word: str, lang: str) -> str:
+    return str(_stemmer(lang).stemWord(word.lower()))
+
+
+def join_digit_groups(text: str) -> str:
+    """"260.000", "260,000" and "260 000" all become "260000", so figures compare as written."""
+    return _DIGIT_GROUP.sub("", text)
+
+
+def tokenize(text: str, lang: str) -> list[str]:
+    """Lowercase, join digit groups ("260.000" -> "260000"), drop stopwords, stem."""
+    words = _TOKEN.findall(join_digit_groups(text.lower()))
+    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return list(_stemmer(lang).stemWords(kept))
+
+
+class BM25:
+    """Okapi BM25 over a fixed list of documents (one per chunk)."""
+
+    def __init__(self, documents: Sequence[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        self._k1, self._b = k1, b
+        self._tfs = [Counter(doc) for doc in documents]
+        self._lengths = [len(doc) for doc in documents]
+        self._avg = (sum(self._lengths) / len(documents)) if documents else 0.0
+        df: Counter[str] = Counter()
+        for tf in self._tfs:
+            df.update(tf.keys())
+        n = len(documents)
+        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every stemmed term of the indexed documents."""
+        return frozenset(self._idf)
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, 0.0)
+
+    def scores(self, query: list[str]) -> list[float]:
+        """One score per document, in document order."""
+        terms = [t for t in dict.fromkeys(query) if t in self._idf]
+        out = []
+        for tf, length in zip(self._tfs, self._lengths, strict=True):
+            norm = self._k1 * (1 - self._b + self._b * length / (self._avg or 1))
+            out.append(sum(self._idf[t] * tf[t] * (self._k1 + 1) / (tf[t] + norm) for t in terms if t in tf))
+        return out

@@ -1,0 +1,116 @@
+"""Hybrid retrieval: dense (Chroma, cosine) and keyword (BM25), fused.
+
+Passages in the question's language are searched; the dense cosine of the best passage is the
+relevance signal that decides whether the knowledge base covers a question at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.engine.keyword import BM25, tokenize
+from bot.kb.documents import Chunk
+from bot.kb.embeddings import KnowledgeEmbeddings
+from bot.kb.index import KnowledgeIndex
+
+DENSE_POOL = 30
+RRF_K = 60
+
+
+class Fusion(StrEnum):
+    """How dense and keyword rankings combine; the evaluation compares all of them."""
+
+    DENSE = "dense"
+    KEYWORD = "keyword"
+    RRF = "rrf"
+    WEIGHTED = "weighted"
+
+
+# Measured on the golden set (docs/BENCHMARKS.md, `python -m bench eval --fusions`): with heading-sized
+# chunks, e5 alone ranks best; BM25 added as a weighted or RRF signal costs hit@1 because German
+# compounds and inflections ("Spielzeugladen", "gestartet") rarely match the guides' wording.
+DEFAULT_FUSION = Fusion.DENSE
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked passage with the evidence behind its rank."""
+
+    chunk: Chunk
+    score: float  # the fused score that ranked it
+    dense: float  # cosine similarity to the question
+    keyword: float  # BM25 score, 0 when no term matched
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The ranked passages for one query plus its relevance (best dense cosine)."""
+
+    hits: list[Hit]
+    relevance: float
+
+
+class Retriever:
+    """Searches one index with one embedding model."""
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        embeddings: KnowledgeEmbeddings,
+        fusion: Fusion = DEFAULT_FUSION,
+        keyword_weight: float = 0.3,
+    ) -> None:
+        self.index = index
+        self.embeddings = embeddings
+        self.fusion = fusion
+        self.keyword_weight = keyword_weight
+        self._by_lang: dict[str, tuple[list[Chunk], BM25]] = {}
+        for lang in index.languages:
+            chunks = [c for c in index.chunks if c.metadata["lang"] == lang]
+            self._by_lang[lang] = (chunks, BM25([tokenize(c.embed_text, lang) for c in chunks]))
+
+    def keyword_index(self, lang: str) -> tuple[list[Chunk], BM25]:
+        """The chunks and BM25 index for `lang` (falling back to any language present)."""
+        return self._by_lang.get(lang) or next(iter(self._by_lang.values()))
+
+    def search(self, query: str, lang: str, k: int = 5) -> Retrieval:
+        vector = self.embeddings.embed_query(query)
+        if self.fusion is Fusion.DENSE:  # the default path: no keyword scoring to pay for
+            found = self.index.dense_search(vector, k, lang)
+            hits = [Hit(s.chunk, s.score, s.score, 0.0) for s in found]
+            return Retrieval(hits, found[0].score if found else 0.0)
+        dense = {s.chunk.id: s for s in self.index.dense_search(vector, DENSE_POOL, lang)}
+        chunks, bm25 = self.keyword_index(lang)
+        keyword = dict(zip((c.id for c in chunks), bm25.scores(tokenize(query, lang)), strict=True))
+        relevance = max((s.score for s in dense.values()), default=0.0)
+
+        floor = min((s.score for s in dense.values()), default=0.0)
+        candidates = {c.id: c for c in chunks if keyword.get(c.id, 0.0) > 0}
+        candidates.update({cid: s.chunk for cid, s in dense.items()})
+        dense_of = {cid: dense[cid].score if cid in dense else floor for cid in candidates}
+        keyword_of = {cid: keyword.get(cid, 0.0) for cid in candidates}
+        fused = self._fuse(dense_of, keyword_of)
+        ranked = sorted(candidates, key=lambda cid: fused[cid], reverse=True)[:k]
+        hits = [Hit(candidates[c], fused[c], dense_of[c], keyword_of[c]) for c in ranked]
+        return Retrieval(hits, relevance)
+
+    def _fuse(self, dense: dict[str, float], keyword: dict[str, float]) -> dict[str, float]:
+        if self.fusion is Fusion.KEYWORD:
+            return {cid: keyword[cid] + 1e-3 * dense[cid] for cid in dense}  # dense breaks ties
+        if self.fusion is Fusion.RRF:
+            d_rank = _ranks(dense)
+            k_rank = _ranks(keyword)
+            return {cid: 1 / (RRF_K + d_rank[cid]) + 1 / (RRF_K + k_rank[cid]) for cid in dense}
+        # Both scales are stretched to 0..1 within the candidates: e5 cosines crowd into a narrow
+        # band, so raw values would let BM25 decide nearly everything.
+        low, high = min(dense.values()), max(dense.values())
+        span = (high - low) or 1.0
+        top_keyword = max(keyword.values()) or 1.0
+        w = self.keyword_weight
+        return {cid: (1 - w) * (dense[cid] - low) / span + w * keyword[cid] / top_keyword for cid in dense}
+
+
+def _ranks(scores: dict[str, float]) -> dict[str, int]:
+    order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
+    return {cid: rank for rank, cid in enumerate(order, start=1)}

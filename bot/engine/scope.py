@@ -1,0 +1,112 @@
+"""Does the knowledge base cover a question? The second opinion next to dense relevance.
+
+Dense similarity alone cannot tell "How does the Pinterest algorithm work?" from a covered
+question about TikTok's algorithm: both score alike. What gives the first away is a name the
+guides never mention. So a question whose nouns (German capitalises them; in English all content
+words count) include one the knowledge base does not know, even after splitting compounds
+("Spielzeugladen" = "Spielzeug" + "Laden"), needs a clearly higher relevance to be answered.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from bisect import bisect_left
+from collections.abc import Iterable
+
+from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, stem
+
+_ENGLISH_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
+_MIN_PART = 3
+# Nouns that name no subject matter: "Leute" in a question about reach says nothing about its topic.
+_GENERIC_NOUNS = frozenset(
+    """
+    leute menschen person personen sache sachen ding dinge frage fragen problem probleme art weise
+    möglichkeit möglichkeiten grund gründe beispiel beispiele tipp tipps idee ideen zeit mal
+    people person persons thing things question questions problem problems way ways reason reasons
+    example examples tip tips idea ideas time times
+    """.split()
+)
+_MIN_STEM = 5  # a shorter shared beginning ("face", "insta") says nothing about a relation
+_MAX_SUFFIX = 3  # "europ" ~ "european", "germani" ~ "german": a derivation, not another word
+
+
+def is_name(word: str, lang: str) -> bool:
+    """Whether an unknown word names something, rather than says something the guides word differently.
+
+    German capitalises every noun, so there each unknown one counts. In English a capital marks
+    a name ("Pinterest", "iPhone", "SEO"), while a lower-case word ("teenagers", "converted") is
+    as likely a synonym of something the guides do cover.
+    """
+    return lang != "en" or not word.islower()
+
+
+class ScopeCheck:
+    """Knows the vocabulary of the indexed guides, per language."""
+
+    def __init__(self, vocabulary: dict[str, Iterable[str]]) -> None:
+        self._vocabulary = {lang: frozenset(words) for lang, words in vocabulary.items()}
+        self._sorted = {lang: sorted(words) for lang, words in self._vocabulary.items()}
+
+    def unknown_terms(self, question: str, lang: str) -> list[str]:
+        """Nouns and names in the question that no guide mentions."""
+        known = self._vocabulary.get(lang, frozenset())
+        if lang == "de":
+            candidates = GERMAN_NOUN.findall(question.strip())
+        else:
+            candidates = [w for w in _ENGLISH_WORD.findall(question) if w.lower() not in STOPWORDS]
+        return [word for word in candidates if not self._known(word, lang, known)]
+
+    def _known(self, word: str, lang: str, known: frozenset[str]) -> bool:
+        """Known as it is, as a derivation or compound of known words, or by its first hyphenated part.
+
+        In "Shopify-Shop" and "DSGVO-konform" the first part names the specific thing.
+        """
+        word = re.sub(r"['’]s$", "", word.lower())
+        head = next((p for p in re.split(r"[-'’.]", word) if p), "")
+        root = stem(head, lang)
+        return (
+            head in STOPWORDS
+            or head in _GENERIC_NOUNS
+            or root in known
+            or self._derived(root, lang, known)
+            or self._compound(head, lang, known)
+        )
+
+    def _derived(self, root: str, lang: str, known: frozenset[str]) -> bool:
+        """True when a known stem and this one differ only by a short ending the stemmer left.
+
+        Stemmers keep derivations apart ("Europe" -> "europ", "European" -> "european"), yet a
+        guide about the European Union covers a question about Europe.
+        """
+        if len(root) < _MIN_STEM:
+            return False
+        if any(root[:cut] in known for cut in range(max(_MIN_STEM, len(root) - _MAX_SUFFIX), len(root))):
+            return True  # this word extends a known one
+        ordered = self._sorted.get(lang, [])
+        at = bisect_left(ordered, root)
+        return any(  # a known word extends this one
+            len(word) - len(root) <= _MAX_SUFFIX
+            for word in itertools.takewhile(lambda w: w.startswith(root), itertools.islice(ordered, at, None))
+        )
+
+    def _compound(self, word: str, lang: str, known: frozenset[str]) -> bool:
+        """True when the word splits into two known parts, allowing a linking element."""
+        for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            if stem(tail, lang) not in known and not self._compound_tail(tail, lang, known):
+                continue
+            for link in _LINKS:
+                if head.endswith(link) and len(head) - len(link) >= _MIN_PART:
+                    base = head[: len(head) - len(link)] if link else head
+                    if stem(base, lang) in known or base in known:
+                        return True
+        return False
+
+    def _compound_tail(self, tail: str, lang: str, known: frozenset[str]) -> bool:
+        # one more level for three-part compounds ("Datenschutzgesetze")
+        return len(tail) >= 2 * _MIN_PART and any(
+            stem(tail[:cut], lang) in known and stem(tail[cut:], lang) in known
+            for cut in range(_MIN_PART, len(tail) - _MIN_PART + 1)
+        )

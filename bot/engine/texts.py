@@ -1,0 +1,58 @@
+"""The engine's own wording in German and English: notices, declines, the words around sources.
+
+German users are addressed with "Sie": the audience is business owners and agency staff. The
+Telegram front end keeps its interface texts (HTML, menus, commands) in `bot/telegram/texts.py`.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "de": {
+        "out_of_scope": (
+            "Dazu steht nichts in meiner Wissensbasis, und raten möchte ich nicht. "
+            "Ich helfe Ihnen gern bei diesen Themen:"
+        ),
+        "empty": "Bitte stellen Sie mir eine Frage zu TikTok, zum Beispiel: {example}",
+        "too_long": (
+            "Ihre Nachricht ist mit {length} Zeichen zu lang (höchstens {limit}). "
+            "Bitte stellen Sie eine kurze, konkrete Frage."
+        ),
+        "needs_subject": ("Worauf bezieht sich Ihre Frage? Bitte nennen Sie das Thema, zum Beispiel: {example}"),
+        "llm_unavailable": "(KI-Modus gerade nicht verfügbar: Antwort direkt aus der Wissensbasis.)",
+        "llm_limit": "(Tageskontingent für KI-Antworten aufgebraucht: Antwort direkt aus der Wissensbasis.)",
+        "sources": "Quellen",
+        "as_of": "Stand",
+        "example": "Wie funktioniert die For-You-Seite?",
+        "store_unavailable": (
+            "Die Wissensbasis ist gerade vorübergehend nicht erreichbar. Bitte fragen Sie in einer Minute noch einmal."
+        ),
+    },
+    "en": {
+        "out_of_scope": (
+            "My knowledge base does not cover that, and I would rather not guess. I can help you with these topics:"
+        ),
+        "empty": "Please ask me a question about TikTok, for example: {example}",
+        "too_long": (
+            "Your message has {length} characters, more than the {limit} I accept. "
+            "Please ask a short, specific question."
+        ),
+        "needs_subject": "What does your question refer to? Please name the topic, for example: {example}",
+        "llm_unavailable": "(AI mode unavailable right now: answer straight from the knowledge base.)",
+        "llm_limit": "(Daily quota of AI answers used up: answer straight from the knowledge base.)",
+        "sources": "Sources",
+        "as_of": "as of",
+        "example": "How does the For You page work?",
+        "store_unavailable": "The knowledge base is temporarily unreachable. Please ask again in a minute.",
+    },
+}
+
+
+def pick(table: dict[str, dict[str, str]], lang: str, key: str, **values: object) -> str:
+    """The text `key` of `table` in `lang` (English for any language other than German)."""
+    template = table["de" if lang == "de" else "en"][key]
+    return template.format(**values) if values else template
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """An engine text in `lang`."""
+    return pick(TEXTS, lang, key, **values)

@@ -1,0 +1,55 @@
+"""What the engine hands to front ends: answers, their sources, and the turns a conversation keeps.
+
+Plain frozen dataclasses with no behaviour beyond conversion, so the terminal, Telegram and the
+evaluation can depend on them without depending on how answers are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.engine.catalog import Entry
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the conversation remembers of one question."""
+
+    question: str
+    standalone: str  # the question with its context resolved, as retrieval saw it
+    language: str
+    in_scope: bool
+    subject: str = ""  # what the conversation is about, for the next follow-up
+
+
+@dataclass(frozen=True)
+class Source:
+    """A guide section an answer was taken from."""
+
+    title: str
+    section: str
+    file: str
+    score: float
+    as_of: str
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine answers; renderers decide how it looks."""
+
+    question: str  # as understood: an elliptical follow-up ("Und weltweit?") comes expanded
+    text: str  # lead and key points, plain text
+    language: str
+    in_scope: bool
+    sources: tuple[Source, ...] = ()
+    confidence: float = 0.0  # the relevance that decided in_scope
+    standalone_question: str = ""
+    subject: str = ""  # the conversation's subject after this turn, for follow-ups
+    topics: tuple[str, ...] = ()  # what the bot covers, for declined questions
+    suggestions: tuple[Entry, ...] = ()  # follow-up questions the knowledge base answers
+    numbered: bool = False  # the text cites its sources as [1], [2] in the order of `sources`
+    declined: bool = False  # a question the knowledge base does not cover (not a notice like "too long")
+
+    def as_turn(self) -> Turn:
+        return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject)

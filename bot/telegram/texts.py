@@ -1,0 +1,209 @@
+"""The Telegram front end's wording in German and English: HTML replies, menus, commands, buttons.
+
+The engine's own texts (declines, notices) stay in `bot/engine/texts.py`; `text` here finds both.
+"""
+
+from __future__ import annotations
+
+from bot.engine.texts import TEXTS as ENGINE_TEXTS
+from bot.engine.texts import pick
+
+UI_TEXTS: dict[str, dict[str, str]] = {
+    "de": {
+        "welcome": (
+            "Willkommen beim <b>TikTok-Berater</b>!\n\n"
+            "Ich beantworte Fragen zu TikTok für Unternehmen: wie der For-You-Algorithmus "
+            "funktioniert, was LIVE-Shopping bringt, wie Recruiting auf TikTok gelingt, was beim "
+            "Datenschutz gilt und woher TikTok kommt – kurz und mit Quellen.\n\n"
+            "Schreiben Sie einfach Ihre Frage oder wählen Sie ein Thema:"
+        ),
+        "help": (
+            "<b>So nutzen Sie den TikTok-Berater</b>\n"
+            "Stellen Sie Ihre Frage als Nachricht, auf Deutsch oder Englisch. Rückfragen wie "
+            "„Und wie lange dauert das?“ verstehe ich im Zusammenhang.\n\n"
+            "/themen – Themen und Beispielfragen\n"
+            "/quellen – Quellen der letzten Antwort\n"
+            "/neu – neues Gespräch beginnen\n"
+            "/datenschutz – was ich speichere\n"
+            "/vergessen – alles über Sie löschen\n\n"
+            "In Gruppen antworte ich, wenn Sie mich erwähnen oder auf meine Nachricht antworten."
+        ),
+        "choose_topic": "Wählen Sie ein Thema:",
+        "topic_questions": "Beispielfragen zu <b>{topic}</b>:",
+        "no_sources": "In diesem Chat gibt es noch keine Antwort mit Quellen.",
+        "sources_of": "Quellen der Antwort:",
+        "new_conversation": "Alles klar, wir beginnen ein neues Gespräch. Was möchten Sie wissen?",
+        "privacy": (
+            "<b>Was ich speichere</b>\n"
+            "• Den Gesprächsverlauf dieses Chats (höchstens {turns} Fragen) nur im Arbeitsspeicher, "
+            "damit ich Rückfragen verstehe; nach {minutes} Minuten Ruhe oder mit /neu ist er weg.\n"
+            "• Zu jeder Antwort: Zeitpunkt, Sprache, Thema, ob ich sie beantworten konnte, Ihre "
+            "Bewertung 👍/👎 und die Quellenangaben – mit einem gesalzenen Hash statt Ihrer "
+            "Telegram-ID. Daraus entstehen Statistiken für das Team.\n"
+            "• Den Wortlaut einer Frage nur, wenn ich sie nicht beantworten konnte oder Sie die "
+            "Antwort mit 👎 bewertet haben, damit das Team die Wissensbasis verbessern kann.\n"
+            "Alles wird nach {retention} Tagen automatisch gelöscht (täglich geprüft). Ihre Fragen "
+            "werden nicht an Dritte geschickt{llm_note}.\n"
+            "Mit /vergessen löschen Sie sofort alles, was über Sie gespeichert ist."
+        ),
+        "privacy_llm": ", außer an das eingestellte KI-Modell, das die Antworten formuliert",
+        "staff_only": "Dieser Befehl ist dem Team vorbehalten.",
+        "stats_title": "<b>Statistik der letzten {days} Tage</b>",
+        "stats_totals": "Fragen: {total} – beantwortet {answered} ({share}), abgelehnt {declined}",
+        "stats_feedback": "Bewertungen: 👍 {up} · 👎 {down}",
+        "stats_topics": "<b>Beantwortet nach Thema</b>",
+        "stats_days": "<b>Pro Tag</b> (beantwortet / abgelehnt)",
+        "stats_empty": "In den letzten {days} Tagen wurden keine Fragen gestellt.",
+        "stats_chart": "Fragen pro Tag, letzte {days} Tage",
+        "chart_answered": "beantwortet",
+        "chart_declined": "abgelehnt",
+        "gaps_title": (
+            "<b>Lücken der letzten {days} Tage</b> (abgelehnt oder mit 👎 bewertet, ähnliche zusammengefasst):"
+        ),
+        "gaps_line": "{count}× {question}",
+        "gaps_variants": "   ähnlich: {others}",
+        "gaps_none": "Keine abgelehnten oder schlecht bewerteten Fragen in den letzten {days} Tagen.",
+        "gaps_marks": "(abgelehnt {declined}, 👎 {down})",
+        "reload_started": "Ich lese die Wissensbasis neu ein. Fragen werden währenddessen weiter beantwortet …",
+        "reload_done": "Wissensbasis neu geladen: {summary}",
+        "reload_skipped": "Übersprungen: {file} – {reason}",
+        "reload_failed": "Neu einlesen fehlgeschlagen: {reason}\nEs gilt weiter der bisherige Stand.",
+        "reload_busy": "Die Wissensbasis wird gerade schon neu eingelesen.",
+        "forget_confirm": "Soll ich alles löschen, was ich über Sie gespeichert habe?",
+        "forget_yes": "Ja, alles löschen",
+        "forget_no": "Abbrechen",
+        "forgotten": "Erledigt: Gesprächsverlauf, Quellen und Bewertungen von Ihnen sind gelöscht.",
+        "forget_cancelled": "Abgebrochen, es wurde nichts gelöscht.",
+        "not_allowed": (
+            "Dieser Bot ist ein internes Werkzeug und für Sie nicht freigeschaltet. "
+            "Bitte wenden Sie sich an Ihre Ansprechperson in der Agentur."
+        ),
+        "rate_limited": "Das waren viele Fragen auf einmal. Bitte warten Sie {seconds} Sekunden.",
+        "non_text": (
+            "Ich kann nur Textfragen beantworten – Bilder, Sprachnachrichten, Sticker oder "
+            "Dateien verstehe ich nicht. Bitte schreiben Sie Ihre Frage als Nachricht."
+        ),
+        "error": "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.",
+        "feedback_thanks": "Danke für Ihre Bewertung!",
+        "button_sources": "Quellen",
+        "expired": "Diese Schaltfläche ist nicht mehr aktuell.",
+        "inline_hint": "Frage eingeben, z. B. „Wie lange dauert ein Match?“",
+    },
+    "en": {
+        "welcome": (
+            "Welcome to <b>TikTok-Berater</b>!\n\n"
+            "I answer questions about TikTok for businesses: how the For You algorithm works, "
+            "what LIVE shopping brings, how recruiting on TikTok succeeds, what data protection "
+            "requires and where TikTok comes from – briefly and with sources.\n\n"
+            "Just type your question or pick a topic:"
+        ),
+        "help": (
+            "<b>How to use TikTok-Berater</b>\n"
+            "Send your question as a message, in English or German. I understand follow-ups such "
+            'as "And how long does it take?" in context.\n\n'
+            "/topics – topics and example questions\n"
+            "/sources – sources of the last answer\n"
+            "/new – start a new conversation\n"
+            "/privacy – what I store\n"
+            "/forget – delete everything about you\n\n"
+            "In groups I answer when you mention me or reply to my message."
+        ),
+        "choose_topic": "Pick a topic:",
+        "topic_questions": "Example questions on <b>{topic}</b>:",
+        "no_sources": "There is no answer with sources in this chat yet.",
+        "sources_of": "Sources of the answer:",
+        "new_conversation": "All right, a new conversation. What would you like to know?",
+        "privacy": (
+            "<b>What I store</b>\n"
+            "• This chat's conversation (at most {turns} questions) in memory only, so that I "
+            "understand follow-ups; it is gone after {minutes} minutes of silence or with /new.\n"
+            "• For each answer: time, language, topic, whether I could answer, your 👍/👎 and the "
+            "sources, with a salted hash instead of your Telegram id. Staff see statistics from it.\n"
+            "• The wording of a question only when I could not answer it or you rated the answer "
+            "👎, so staff can improve the knowledge base.\n"
+            "Everything is deleted automatically after {retention} days (checked daily). Your "
+            "questions are not sent to third parties{llm_note}.\n"
+            "With /forget you delete everything stored about you at once."
+        ),
+        "privacy_llm": ", except the configured AI model that words the answers",
+        "staff_only": "This command is for staff only.",
+        "stats_title": "<b>Statistics of the last {days} days</b>",
+        "stats_totals": "Questions: {total} – answered {answered} ({share}), declined {declined}",
+        "stats_feedback": "Ratings: 👍 {up} · 👎 {down}",
+        "stats_topics": "<b>Answered by topic</b>",
+        "stats_days": "<b>Per day</b> (answered / declined)",
+        "stats_empty": "No questions were asked in the last {days} days.",
+        "stats_chart": "Questions per day, last {days} days",
+        "chart_answered": "answered",
+        "chart_declined": "declined",
+        "gaps_title": "<b>Gaps of the last {days} days</b> (declined or rated 👎, similar ones grouped):",
+        "gaps_line": "{count}× {question}",
+        "gaps_variants": "   similar: {others}",
+        "gaps_none": "No declined or badly rated questions in the last {days} days.",
+        "gaps_marks": "(declined {declined}, 👎 {down})",
+        "reload_started": "Re-reading the knowledge base. Questions keep being answered meanwhile …",
+        "reload_done": "Knowledge base reloaded: {summary}",
+        "reload_skipped": "Skipped: {file} – {reason}",
+        "reload_failed": "Reloading failed: {reason}\nThe previous knowledge base stays in use.",
+        "reload_busy": "The knowledge base is already being reloaded.",
+        "forget_confirm": "Shall I delete everything I have stored about you?",
+        "forget_yes": "Yes, delete everything",
+        "forget_no": "Cancel",
+        "forgotten": "Done: your conversation, sources and ratings are deleted.",
+        "forget_cancelled": "Cancelled, nothing was deleted.",
+        "not_allowed": (
+            "This bot is an internal tool and not enabled for you. Please contact your agency contact person."
+        ),
+        "rate_limited": "That was a lot of questions at once. Please wait {seconds} seconds.",
+        "non_text": (
+            "I can only answer text questions – pictures, voice messages, stickers or files are "
+            "beyond me. Please type your question as a message."
+        ),
+        "error": "Sorry, something went wrong. Please try again in a moment.",
+        "feedback_thanks": "Thanks for your rating!",
+        "button_sources": "Sources",
+        "expired": "This button is no longer current.",
+        "inline_hint": 'Type a question, e.g. "How long does a match last?"',
+    },
+}
+
+
+TOPIC_MENU: tuple[tuple[str, tuple[str, ...], dict[str, str]], ...] = (
+    # (menu key, topics of the guides it opens, label per language)
+    ("algorithm", ("algorithm",), {"de": "Algorithmus", "en": "Algorithm"}),
+    ("live", ("live-commerce", "live-earnings"), {"de": "LIVE", "en": "LIVE"}),
+    ("recruiting", ("recruiting",), {"de": "Recruiting", "en": "Recruiting"}),
+    ("privacy", ("data-protection",), {"de": "Datenschutz", "en": "Data protection"}),
+    ("history", ("history",), {"de": "Geschichte", "en": "History"}),
+    ("start", ("getting-started",), {"de": "Einstieg", "en": "Getting started"}),
+)
+
+
+COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "de": (
+        ("start", "Begrüßung und Themen"),
+        ("help", "So funktioniert der Bot"),
+        ("themen", "Themen und Beispielfragen"),
+        ("quellen", "Quellen der letzten Antwort"),
+        ("neu", "Neues Gespräch beginnen"),
+        ("datenschutz", "Was der Bot speichert"),
+        ("vergessen", "Alles über mich löschen"),
+    ),
+    "en": (
+        ("start", "Welcome and topics"),
+        ("help", "How the bot works"),
+        ("topics", "Topics and example questions"),
+        ("sources", "Sources of the last answer"),
+        ("new", "Start a new conversation"),
+        ("privacy", "What the bot stores"),
+        ("forget", "Delete everything about me"),
+    ),
+}
+
+
+TEXTS = {lang: {**ENGINE_TEXTS[lang], **UI_TEXTS[lang]} for lang in ("de", "en")}
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """A text of the Telegram front end or the engine in `lang`."""
+    return pick(TEXTS, lang, key, **values)

@@ -1,0 +1,106 @@
+"""The engine on the real knowledge base: grounded answers, scope, follow-ups, languages."""
+
+from __future__ import annotations
+
+from bench.evaluation import has_fact
+from bot.engine.answerer import Answerer
+
+
+def test_german_question_gets_a_german_answer_with_the_fact_and_sources(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie lange dauert ein Match im TikTok-Live?")
+    assert answer.in_scope and answer.language == "de"
+    assert has_fact(answer.text, ["5 Minuten", "fünf Minuten", "5-minütig"])
+    assert answer.sources and all(s.file.startswith("de/") for s in answer.sources)
+    assert all(s.title and s.section and s.as_of for s in answer.sources)
+
+
+def test_english_question_gets_an_english_answer_from_english_guides(answerer: Answerer) -> None:
+    answer = answerer.ask("When did ByteDance buy Musical.ly and for how much?")
+    assert answer.in_scope and answer.language == "en"
+    assert has_fact(answer.text, ["November 2017"])
+    assert has_fact(answer.text, ["1 billion", "one billion"])
+    assert all(s.file.startswith("en/") for s in answer.sources)
+
+
+def test_answer_is_short_lead_plus_at_most_four_points(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie hat sich TikTok seit der Fusion mit Musical.ly entwickelt?")
+    lines = answer.text.splitlines()
+    assert not lines[0].startswith("•")
+    assert 1 <= len(lines) - 1 <= 4 and all(line.startswith("• ") for line in lines[1:])
+
+
+def test_a_list_the_lead_announces_is_shown_whole(answerer: Answerer) -> None:
+    answer = answerer.ask("Welche Signale nutzt die For-You-Seite?")
+    lines = answer.text.splitlines()
+    assert lines[0].endswith(":")
+    assert len(lines) == 7  # all six signals
+    assert has_fact(answer.text, ["Betrachtungsdauer"]) and has_fact(answer.text, ["Trending"])
+
+
+def test_out_of_scope_question_is_declined_with_what_the_bot_covers(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie backe ich ein Roggenbrot mit Sauerteig?")
+    assert not answer.in_scope
+    assert "nichts in meiner Wissensbasis" in answer.text
+    assert not answer.sources
+    assert len(answer.topics) >= 5
+
+
+def test_a_question_about_europe_finds_the_gdpr(answerer: Answerer) -> None:
+    answer = answerer.ask("Which law protects users' data in Europe?")  # the guide says "European Union"
+    assert answer.in_scope and "GDPR" in answer.text
+
+
+def test_english_wording_the_guides_do_not_use_is_answered_but_an_unknown_name_is_not(answerer: Answerer) -> None:
+    teens = answerer.ask("Is it true that only teenagers are on TikTok?")  # the guide says "young target groups"
+    assert teens.in_scope and "all age groups" in teens.text
+    assert not answerer.ask("How does the Pinterest algorithm work?").in_scope
+    assert not answerer.ask("Which CRM should a small shop use?").in_scope
+
+
+def test_english_out_of_scope_is_declined_in_english(answerer: Answerer) -> None:
+    answer = answerer.ask("Who won the football world cup in 2014?")
+    assert not answer.in_scope and answer.language == "en"
+    assert "does not cover" in answer.text
+
+
+def test_follow_up_is_resolved_against_the_previous_turn(answerer: Answerer) -> None:
+    first = answerer.ask("Was sind Matches bei TikTok-Lives?")
+    follow = answerer.ask("Und wie lange dauert so eins?", [first.as_turn()])
+    assert follow.in_scope
+    assert has_fact(follow.text, ["5 Minuten", "fünf Minuten", "5-minütig"])
+
+
+def test_elliptical_follow_up_swaps_the_qualifier_instead_of_keeping_it(answerer: Answerer) -> None:
+    first = answerer.ask("Wie viele Nutzer hat TikTok in Deutschland?")
+    follow = answerer.ask("Und weltweit?", [first.as_turn()])
+    assert follow.in_scope and "eine Milliarde" in follow.text
+    assert follow.question == "Wie viele Nutzer hat TikTok weltweit?"  # what the next follow-up builds on
+    again = answerer.ask("Und in Kalifornien?", [answerer.ask("Welche Regeln gelten für TikTok in der EU?").as_turn()])
+    assert "CCPA" in again.text
+
+
+def test_follow_up_without_a_conversation_asks_for_the_topic(answerer: Answerer) -> None:
+    answer = answerer.ask("Und wie lange dauert so eins?")
+    assert not answer.in_scope
+    assert "Worauf bezieht sich Ihre Frage?" in answer.text
+
+
+def test_follow_up_typed_in_lower_case_still_finds_its_subject(answerer: Answerer) -> None:
+    first = answerer.ask("was sind matches im tiktok live?")
+    follow = answerer.ask("und wie lange dauert das?", [first.as_turn()])
+    assert has_fact(follow.text, ["5 Minuten", "fünf Minuten"])
+
+
+def test_empty_and_overlong_questions_get_a_clear_message(answerer: Answerer) -> None:
+    empty = answerer.ask("   ")
+    assert not empty.in_scope and "Frage" in empty.text
+    huge = answerer.ask("Wie funktioniert TikTok? " * 200)
+    assert not huge.in_scope and "zu lang" in huge.text
+
+
+def test_language_of_a_terse_follow_up_stays_with_the_conversation(answerer: Answerer) -> None:
+    first = answerer.ask("How many languages is TikTok available in?")
+    follow = answerer.ask("Und Märkte?", [first.as_turn()])
+    assert follow.language == "de"
+    second = answerer.ask("150?", [first.as_turn()])
+    assert second.language == "en"

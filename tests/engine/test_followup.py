@@ -1,0 +1,71 @@
+"""Elliptical follow-ups swap one part of the previous question instead of inheriting all of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.followup import expand_ellipsis
+from bot.engine.types import Turn
+
+
+def after(question: str) -> list[Turn]:
+    return [Turn(question, question, "de", True, "")]
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expanded"),
+    [
+        ("Wie viele Nutzer hat TikTok in Deutschland?", "Und weltweit?", "Wie viele Nutzer hat TikTok weltweit?"),
+        ("Wie viele Nutzer hat TikTok weltweit?", "Und in China?", "Wie viele Nutzer hat TikTok in China?"),
+        (
+            "Was verlangt die DSGVO in Europa von Firmen?",
+            "Und in den USA?",
+            "Was verlangt die DSGVO in den USA von Firmen?",
+        ),
+        ("Wie viele Nutzer hat TikTok?", "Und in Deutschland?", "Wie viele Nutzer hat TikTok in Deutschland?"),
+        (
+            "Wie viele Downloads hatte TikTok bis Ende 2021?",
+            "Und 2023?",
+            "Wie viele Downloads hatte TikTok bis Ende 2023?",
+        ),
+        (
+            "Wie viele Downloads hatte TikTok 2021?",
+            "Und im Jahr 2023?",
+            "Wie viele Downloads hatte TikTok im Jahr 2023?",
+        ),
+        (
+            "Wie viele Aufrufe hatte das Video im Februar 2024?",
+            "Und im Juli 2024?",
+            "Wie viele Aufrufe hatte das Video im Juli 2024?",
+        ),
+        ("Wie finde ich Azubis auf TikTok?", "Und auf Instagram?", "Wie finde ich Azubis auf Instagram?"),
+        ("How many users does TikTok have in Germany?", "And worldwide?", "How many users does TikTok have worldwide?"),
+        (
+            "How many users does TikTok have in Germany?",
+            "What about in China?",
+            "How many users does TikTok have in China?",
+        ),
+    ],
+)
+def test_the_new_part_replaces_its_counterpart(previous: str, follow_up: str, expanded: str) -> None:
+    assert expand_ellipsis(follow_up, after(previous)) == expanded
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "Und wie lange dauert so eins?",  # a new question about the same subject
+        "Und fünf Monate später?",  # no part to swap
+        "Und Märkte?",
+        "Und was ist mit Instagram?",  # swaps the subject, not a part: the ordinary rules handle it
+        "Und damit?",
+        "Und in welchem Land ist TikTok am beliebtesten?",  # a question word: not an ellipsis
+        "Wie viele Nutzer hat TikTok in China?",  # stands on its own
+    ],
+)
+def test_other_questions_are_left_to_the_ordinary_follow_up_rules(follow_up: str) -> None:
+    assert expand_ellipsis(follow_up, after("Wie viele Nutzer hat TikTok in Deutschland?")) is None
+
+
+def test_without_a_conversation_nothing_is_expanded() -> None:
+    assert expand_ellipsis("Und weltweit?", []) is None

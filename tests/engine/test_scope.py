@@ -1,0 +1,43 @@
+"""The scope check's vocabulary: a derivation of a word the guides use is known, another word is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.keyword import stem
+from bot.engine.scope import ScopeCheck, is_name
+
+GUIDE_WORDS = ("European", "German", "strategic", "Facebook", "international", "Instagram")
+
+
+@pytest.fixture
+def check() -> ScopeCheck:
+    return ScopeCheck({"en": [stem(w, "en") for w in GUIDE_WORDS]})
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [("What about Europe?", "Europe"), ("What about Germany?", "Germany"), ("What about strategy?", "strategy")],
+)
+def test_a_derivation_of_a_known_word_is_known(check: ScopeCheck, question: str, word: str) -> None:
+    assert word not in check.unknown_terms(question, "en")
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [("What about Facetime?", "Facetime"), ("What about the internet?", "internet"), ("What about Insta?", "Insta")],
+)
+def test_a_word_that_merely_shares_a_beginning_stays_unknown(check: ScopeCheck, question: str, word: str) -> None:
+    assert check.unknown_terms(question, "en") == [word]
+
+
+def test_in_english_only_a_capital_marks_a_name_in_german_every_noun_counts() -> None:
+    assert is_name("Pinterest", "en") and is_name("iPhone", "en") and is_name("SEO", "en")
+    assert not is_name("teenagers", "en") and not is_name("brand-new", "en")
+    assert is_name("Wetter", "de")
+
+
+def test_a_generic_noun_is_no_sign_of_another_topic() -> None:
+    check = ScopeCheck({"de": [stem(w, "de") for w in ("Reichweite", "Posts")]})
+    assert check.unknown_terms("Warum erreichen meine Posts weniger Leute?", "de") == []
+    assert check.unknown_terms("Wie viel Reichweite bringt Pinterest?", "de") == ["Pinterest"]

@@ -1,0 +1,250 @@
+"""HTML, saved web pages, PDF, DOCX and URLs ingest like Markdown; broken ones are clear skips."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import docx
+import pytest
+from aiohttp import web
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+import ingest as ingest_cli
+from bot.config import Settings
+from bot.engine.answerer import Answerer
+from bot.ingest.formats import read_knowledge_file
+from bot.ingest.sync import ingest
+from bot.kb.documents import BadFileError, parse_document
+from bot.kb.embeddings import KnowledgeEmbeddings
+
+SHOP_PAGE = """<!doctype html>
+<html lang="de"><head><title>Schaufenster | Beispiel-Shop</title>
+<link rel="canonical" href="https://shop.example/live-tipps">
+<script>var tracking = "Geheimer Tracking-Code";</script><style>p {color: red}</style></head>
+<body>
+<header><a href="/">Startseite</a> Menü Warenkorb</header>
+<nav><ul><li>Impressum</li><li>Kontakt</li></ul></nav>
+<main>
+  <h1>LIVE-Tipps für Ladengeschäfte</h1>
+  <h2>Wie oft sollte ein Laden live gehen?</h2>
+  <p>Ein Laden sollte mindestens zweimal pro Woche live gehen, immer zur gleichen Uhrzeit.</p>
+  <h2>Was braucht man für den ersten LIVE?</h2>
+  <ul><li>Ein Stativ für das Smartphone</li><li>Gutes Licht von vorne</li></ul>
+</main>
+<aside>Newsletter abonnieren!</aside>
+<footer>© Beispiel-Shop, alle Rechte vorbehalten</footer>
+</body></html>
+"""
+
+
+def pdf_bytes(lines: list[str], title: str = "", password: str | None = None) -> bytes:
+    """A real one-page PDF with a text layer, built with pypdf."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    commands = ["BT /F1 11 Tf 14 TL 50 800 Td"]
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        commands.append(f"({escaped}) Tj T*")
+    commands.append("ET")
+    stream = DecodedStreamObject()
+    stream.set_data("\n".join(commands).encode("cp1252"))
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    if title:
+        writer.add_metadata({"/Title": title})
+    if password:
+        writer.encrypt(password)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def docx_bytes() -> bytes:
+    document = docx.Document()
+    document.add_heading("Recruiting-Leitfaden", level=1)
+    document.add_heading("Welche Stellen lassen sich über TikTok besetzen?", level=2)
+    document.add_paragraph(
+        "Ausbildungsplätze lassen sich über TikTok besonders gut besetzen, weil dort viele Schüler sind."
+    )
+    document.add_paragraph("Kurze Einblicke in den Arbeitsalltag", style="List Bullet")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Kanal"
+    table.rows[0].cells[1].text = "TikTok"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_html_keeps_the_main_text_and_its_headings(tmp_path: Path) -> None:
+    page = tmp_path / "live-tipps.html"
+    page.write_text(SHOP_PAGE, encoding="utf-8")
+    document = parse_document("live-tipps.html", read_knowledge_file(page, 1_000_000))
+
+    assert document.title == "LIVE-Tipps für Ladengeschäfte"
+    assert document.lang == "de" and document.source == "https://shop.example/live-tipps"
+    assert [name for name, _ in document.sections] == [
+        "Wie oft sollte ein Laden live gehen?",
+        "Was braucht man für den ersten LIVE?",
+    ]
+    everything = "\n".join(body for _, body in document.sections)
+    assert "- Ein Stativ für das Smartphone" in everything
+    for noise in ("Tracking-Code", "Impressum", "Warenkorb", "Newsletter", "alle Rechte", "color: red"):
+        assert noise not in everything
+
+
+def test_pdf_text_with_hyphenation_joined(tmp_path: Path) -> None:
+    pdf = tmp_path / "handout.pdf"
+    pdf.write_bytes(
+        pdf_bytes(["Der For-You-Algo-", "rithmus zeigt neue Videos zuerst", "einer kleinen Testgruppe."], "Handout")
+    )
+    document = parse_document("handout.pdf", read_knowledge_file(pdf, 1_000_000))
+    assert document.title == "Handout"
+    assert "Der For-You-Algorithmus zeigt neue Videos zuerst einer kleinen Testgruppe." in document.sections[0][1]
+
+
+def test_docx_headings_become_sections(tmp_path: Path) -> None:
+    path = tmp_path / "recruiting.docx"
+    path.write_bytes(docx_bytes())
+    document = parse_document("recruiting.docx", read_knowledge_file(path, 1_000_000))
+    assert document.title == "Recruiting-Leitfaden"
+    name, body = document.sections[0]
+    assert name == "Welche Stellen lassen sich über TikTok besetzen?"
+    assert "Ausbildungsplätze" in body and "- Kurze Einblicke in den Arbeitsalltag" in body
+    assert "Kanal | TikTok" in body
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("locked.pdf", pdf_bytes(["Vertraulich"], password="geheim"), "encrypted PDF"),
+        ("damaged.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage", "broken PDF"),
+        ("scan.pdf", pdf_bytes([]), "no extractable text"),
+        ("damaged.docx", b"PK\x03\x04 not really a zip", "broken DOCX"),
+        ("empty.html", b"<html><body><nav>Menu</nav></body></html>", "no readable text in the HTML"),
+        ("slides.pptx", b"PK\x03\x04", "unsupported format .pptx"),
+    ],
+)
+def test_unreadable_files_are_refused_with_their_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(BadFileError, match=reason):
+        read_knowledge_file(path, 1_000_000)
+
+
+def test_every_format_answers_next_to_the_guides_and_reingest_is_a_no_op(
+    small_kb: Settings, e5: KnowledgeEmbeddings
+) -> None:
+    root = small_kb.knowledge_dir
+    (root / "de" / "live-tipps.html").write_text(SHOP_PAGE, encoding="utf-8")
+    (root / "de" / "recruiting.docx").write_bytes(docx_bytes())
+    (root / "de" / "handout.pdf").write_bytes(
+        pdf_bytes(["Der Algorithmus zeigt neue Videos zuerst", "einer kleinen Testgruppe von Nutzern."], "Handout")
+    )
+    (root / "de" / "locked.pdf").write_bytes(pdf_bytes(["Vertraulich"], password="geheim"))
+
+    report = ingest(small_kb, e5, show_progress=False)
+    assert report.files == 5 and not report.ok
+    assert report.skipped == [("de/locked.pdf", "encrypted PDF (remove the password and save it again)")]
+
+    answerer = Answerer.load(small_kb)
+    live = answerer.ask("Wie oft sollte ein Laden live gehen?")
+    assert "zweimal pro Woche" in live.text
+    assert live.sources[0].title == "LIVE-Tipps für Ladengeschäfte"
+    assert live.sources[0].section == "Wie oft sollte ein Laden live gehen?"
+    assert "Ausbildungsplätze" in answerer.ask("Welche Stellen lassen sich über TikTok besetzen?").text
+
+    again = ingest(small_kb, e5, show_progress=False)
+    assert (again.added, again.changed, again.removed, again.embedded) == (0, 0, 0, 0)
+
+
+def test_a_long_article_as_text_and_as_html_ingests_cleanly(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
+    paragraphs = [
+        f"Im Abschnitt {n} geht es um die Frage, wie ein kleiner Betrieb mit Video Kunden gewinnt. "
+        f"Die Inhaberin probiert jede Woche ein neues Format aus und notiert, was davon ankommt. "
+        f"Nach {n + 2} Wochen zeigt sich, dass kurze, ehrliche Einblicke besser wirken als Werbung."
+        for n in range(40)
+    ]
+    root = small_kb.knowledge_dir
+    (root / "artikel.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    html = "".join(f"<h2>Teil {n}</h2><p>{p}</p>" for n, p in enumerate(paragraphs))
+    (root / "artikel.html").write_text(f"<html lang='de'><body><article><h1>Artikel</h1>{html}</article></body></html>")
+
+    report = ingest(small_kb, e5, show_progress=False)
+    assert report.ok and report.files == 4
+    files = {c.metadata["file"] for c in Answerer.load(small_kb).live.snapshot.index.chunks}
+    assert {"artikel.txt", "artikel.html"} <= files
+
+
+@pytest.fixture
+async def web_page() -> AsyncIterator[str]:
+    """A web server on loopback serving one HTML page and one PDF."""
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(
+            text=SHOP_PAGE.replace('<link rel="canonical" href="https://shop.example/live-tipps">', ""),
+            content_type="text/html",
+        )
+
+    async def binary(request: web.Request) -> web.Response:
+        return web.Response(body=b"%PDF-1.7", content_type="application/pdf")
+
+    app = web.Application()
+    app.router.add_get("/blog/live-tipps", page)
+    app.router.add_get("/file.pdf", binary)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+def use_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+
+
+async def test_add_url_saves_the_page_and_ingests_it(
+    small_kb: Settings, web_page: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_env(monkeypatch, small_kb)
+    url = f"{web_page}/blog/live-tipps"
+    assert await asyncio.to_thread(ingest_cli.main, ["--quiet", "--add-url", url]) == 0
+    saved = small_kb.knowledge_dir / "web" / f"127-0-0-1-{web_page.rsplit(':', 1)[1]}-blog-live-tipps.html"
+    assert saved.exists()
+    assert "saved" in capsys.readouterr().out
+
+    answer = Answerer.load(small_kb).ask("Wie oft sollte ein Laden live gehen?")
+    assert "zweimal pro Woche" in answer.text
+    assert parse_document("x.html", read_knowledge_file(saved, 1_000_000)).source == url  # cites the URL
+
+
+async def test_add_url_fails_clearly_offline_and_for_non_html(
+    small_kb: Settings, web_page: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_env(monkeypatch, small_kb)
+    assert await asyncio.to_thread(ingest_cli.main, ["--quiet"]) == 0
+    capsys.readouterr()
+
+    assert await asyncio.to_thread(ingest_cli.main, ["--quiet", "--add-url", "http://127.0.0.1:9/page"]) == 2
+    err = capsys.readouterr().err
+    assert "Could not fetch http://127.0.0.1:9/page" in err and "no internet access" in err
+
+    assert await asyncio.to_thread(ingest_cli.main, ["--quiet", "--add-url", f"{web_page}/file.pdf"]) == 2
+    assert "not an HTML page" in capsys.readouterr().err
+    assert not (small_kb.knowledge_dir / "web").exists()
+    assert Answerer.load(small_kb).ask("When did Douyin launch?").in_scope  # the index is untouched

