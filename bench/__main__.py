@@ -1,4 +1,4 @@
-"""Development tools: `python -m bench {eval,bench,load}`, run from a checkout.
+"""Development tools: `python -m bench {eval,bench,load,ownwords}`, run from a checkout.
 
 They read the question sets in `tests/data/` and write `docs/BENCHMARKS.md`, which is why they
 live outside the installed package.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, startup_settings
 from bot.engine.answerer import Answerer
@@ -25,13 +26,33 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--answer-mode", choices=["extractive", "llm"], default="extractive", help="which composer to score"
     )
+    evaluate.add_argument(
+        "--set",
+        dest="question_set",
+        choices=["golden", "tune", "held-out", "agency-tune", "agency-held-out"],
+        default="golden",
+        help="which question set: golden, or the tuning or held-out half of the real-world or agency questions",
+    )
+    evaluate.add_argument(
+        "--held-out",
+        action="store_const",
+        const="held-out",
+        dest="question_set",
+        help="score the held-out real-world half (same as --set held-out)",
+    )
     sub.add_parser("bench", help="measure quality, latency, cold start, ingest and memory; writes docs/BENCHMARKS.md")
     sub.add_parser("load", help="only the load test: highest sustained rate, memory over 10,000 chats")
+    own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
+    own.add_argument("sources", type=Path, help="folder of plain-text source excerpts")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "ownwords":
+        from bench.ownwords import main as ownwords
+
+        return ownwords(args.sources, Path("knowledge"))
     settings = startup_settings()
     if args.command == "load":
         from bench.loadbench import run_load_benchmark
@@ -50,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexUnavailableError, EmbeddingModelError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    return run_eval_command(settings, answerer, args.baseline, args.fusions, args.json, args.answer_mode)
+    return run_eval_command(
+        settings, answerer, args.baseline, args.fusions, args.json, args.answer_mode, args.question_set
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -25,9 +26,35 @@ from bot.engine.llm import GenerativeResponder
 from bot.engine.responder import ExtractiveResponder, Responder
 from bot.engine.retrieval import Fusion
 from bot.engine.types import Turn
+from bot.kb.index import KnowledgeIndex
 from bot.kb.language import detect_language
 
-GOLDEN_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden.jsonl"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+GOLDEN_PATH = DATA / "golden.jsonl"
+# Questions typed the way owners type, written by someone who had not read the guides; the
+# held-out half is scored, never tuned on (tests/test_question_sets.py keeps the halves apart).
+QUESTION_SETS = {
+    "golden": GOLDEN_PATH,
+    "tune": DATA / "realworld_tune.jsonl",
+    "held-out": DATA / "realworld_heldout.jsonl",
+    "agency-tune": DATA / "agency_tune.jsonl",
+    "agency-held-out": DATA / "agency_heldout.jsonl",
+}
+# Documents an agency adds that were not written as guides (a handbook, terms as a saved web
+# page, a style guide); the agency question sets are asked of the guides plus these.
+AGENCY_DOCUMENTS = DATA / "agency"
+
+
+def with_agency_documents(settings: Settings, answerer: Answerer, workdir: Path) -> Answerer:
+    """An engine over the guides plus the agency documents, built in `workdir`."""
+    from bot.ingest.sync import ingest
+
+    knowledge = workdir / "knowledge"
+    shutil.copytree(settings.knowledge_dir, knowledge)
+    shutil.copytree(AGENCY_DOCUMENTS, knowledge / "agentur")
+    extended = settings.model_copy(update={"knowledge_dir": knowledge, "data_dir": workdir / "data"})
+    ingest(extended, answerer.embeddings, show_progress=False)
+    return Answerer(extended, answerer.embeddings, KnowledgeIndex.open(extended, answerer.embeddings))
 
 
 @dataclass(frozen=True)
@@ -60,11 +87,26 @@ def load_golden(path: Path = GOLDEN_PATH) -> list[GoldenItem]:
     return items
 
 
+# Ways of writing the same unit: a fact is in an answer whether it says "50 US-Dollar" or "$50".
+_UNITS = (
+    (re.compile(r"\$\s*(\d[\d.,]*)"), r"\1 usd"),
+    (re.compile(r"(?<=\d)\s*(?:us-dollar|us dollars?|dollars?|usd)\b"), " usd"),
+    (re.compile(r"€\s*(\d[\d.,]*)"), r"\1 eur"),
+    (re.compile(r"(?<=\d)\s*(?:euros?|eur|€)(?!\w)"), " eur"),
+    (re.compile(r"(?<=\d)\s*(?:prozent|per cent|percent|%)"), "%"),
+    (re.compile(r"(?<=\d)\s*(?:mio\.?|millionen|million)(?!\w)"), " mio"),
+    (re.compile(r"(?<=\d)\s*(?:mrd\.?|milliarden|milliarde|billion|bn)(?!\w)"), " mrd"),
+)
+
+
 def normalize(text: str) -> str:
     text = join_digit_groups(text.casefold())
+    text = re.sub(r"(?<=\d),(?=\d)", ".", text)  # decimal comma: 25,7 = 25.7
     text = re.sub(r"[\u2010-\u2015]", "-", text)
-    text = re.sub(r"\s+%", "%", text)
-    return re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+", " ", text)
+    for pattern, replacement in _UNITS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def has_fact(text: str, expected: Iterable[str]) -> bool:
@@ -115,6 +157,11 @@ def summarize(name: str, results: list[ItemResult], seconds: float) -> Metrics:
             "follow_up_fact": _share([r.fact_in_answer for r in follow]),
             "declined_out_of_scope": _share([not r.answered for r in scope_out]),
             "wrongly_declined": _share([not r.answered for r in covered]),
+            # The expensive mistake: an answer that looks sure but does not hold the fact, or
+            # answers a question the guides do not cover.
+            "wrongly_answered": _share(
+                [r.answered and not r.fact_in_answer for r in covered] + [r.answered for r in scope_out]
+            ),
         }
     return metrics
 
@@ -216,6 +263,7 @@ COLUMNS = [
     ("follow-ups", "follow_up_fact"),
     ("out of scope declined", "declined_out_of_scope"),
     ("in scope declined", "wrongly_declined"),
+    ("wrongly answered", "wrongly_answered"),
 ]
 
 
@@ -240,9 +288,14 @@ def markdown_table(runs: list[Metrics]) -> str:
 
 
 def run_all(
-    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, responder: Responder | None = None
+    settings: Settings,
+    answerer: Answerer,
+    baseline: bool,
+    fusions: bool,
+    responder: Responder | None = None,
+    question_set: str = "golden",
 ) -> tuple[list[Metrics], list[ItemResult]]:
-    items = load_golden()
+    items = load_golden(QUESTION_SETS[question_set])
     mode = "llm" if isinstance(responder, GenerativeResponder) else "extractive"
     main, results = evaluate_engine(answerer, items, f"engine ({answerer.retriever.fusion.value}, {mode})", responder)
     runs = [main]
@@ -257,15 +310,24 @@ def run_all(
 
 
 def run_eval_command(
-    settings: Settings, answerer: Answerer, baseline: bool, fusions: bool, as_json: bool, answer_mode: str
+    settings: Settings,
+    answerer: Answerer,
+    baseline: bool,
+    fusions: bool,
+    as_json: bool,
+    answer_mode: str,
+    question_set: str = "golden",
 ) -> int:
-    responder: Responder | None = None
-    if answer_mode == "llm":
-        if not (settings.llm_model and settings.llm_base_url):
-            print("LLM evaluation skipped: no endpoint configured (set LLM_BASE_URL and LLM_MODEL).")
-            return 0
-        responder = GenerativeResponder(answerer, settings.model_copy(update={"answer_mode": "llm"}))
-    runs, results = run_all(settings, answerer, baseline, fusions, responder)
+    if answer_mode == "llm" and not (settings.llm_model and settings.llm_base_url):
+        print("LLM evaluation skipped: no endpoint configured (set LLM_BASE_URL and LLM_MODEL).")
+        return 0
+    with tempfile.TemporaryDirectory() as workdir:
+        if question_set.startswith("agency"):
+            answerer = with_agency_documents(settings, answerer, Path(workdir))
+        responder: Responder | None = None
+        if answer_mode == "llm":
+            responder = GenerativeResponder(answerer, settings.model_copy(update={"answer_mode": "llm"}))
+        runs, results = run_all(settings, answerer, baseline, fusions, responder, question_set)
     if as_json:
         print(json.dumps([{"name": r.name, **r.by_lang} for r in runs], indent=1))
     else:

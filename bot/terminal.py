@@ -64,7 +64,8 @@ def render_plain(answer: Answer) -> str:
         for number, source in enumerate(answer.sources, start=1):
             stand = f" ({text(answer.language, 'as_of')} {source.as_of})" if source.as_of else ""
             bullet = f"[{number}]" if answer.numbered else "-"
-            lines.append(f"{bullet} {source.title} › {source.section}{stand}")
+            lines.append(f"{bullet} {source.label}{stand}")
+            lines += [f"    {ref.label}: {ref.url}" for ref in source.references if ref.url]
     elif answer.topics:
         lines += [f"- {topic}" for topic in answer.topics]
     return "\n".join(lines)

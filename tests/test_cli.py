@@ -28,7 +28,7 @@ def test_chat_reads_piped_questions_line_by_line(kb_settings: Settings) -> None:
     assert result.returncode == 0, result.stderr
     assert "September 2016" in result.stdout
     assert "Quellen:" in result.stdout
-    assert "nichts in meiner Wissensbasis" in result.stdout
+    assert "nichts in meinen Leitfäden" in result.stdout
 
 
 def test_run_without_token_opens_the_terminal_chat_and_says_how_to_connect(kb_settings: Settings) -> None:

@@ -7,18 +7,20 @@ handlers all call `Answerer.ask`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from bot.config import Settings
-from bot.engine.answerability import FOLLOW_UP_MARGIN, Answerability
+from bot.engine.answerability import FOLLOW_UP_MARGIN, Answerability, Judge
 from bot.engine.catalog import Catalog, Entry
 from bot.engine.extractive import compose
 from bot.engine.followup import contextualize, expand_ellipsis, needs_subject, subject_of
 from bot.engine.live import LiveIndex
 from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
 from bot.engine.texts import text
-from bot.engine.types import Answer, Source, Turn
+from bot.engine.types import Answer, Reference, Source, Turn
 from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
 from bot.kb.index import IndexUnreachableError, KnowledgeIndex
 from bot.kb.language import detect_language
@@ -26,6 +28,7 @@ from bot.kb.language import detect_language
 logger = logging.getLogger(__name__)
 
 MAX_SUBJECT_WORDS = 8
+CANDIDATES = 6  # sections the answerability judge weighs before the composer reads the best `top_k`
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ class Answerer:
     def retrieve(self, question: str, lang: str, history: Sequence[Turn] = ()) -> Consultation:
         """Search for `question` (resolved against `history` when it is a follow-up)."""
         query = contextualize(question, lang, list(history))
-        retrieval = self.live.search(query or question, lang, k=self.settings.top_k)
+        searched = self.with_scene(query or question, lang)
+        retrieval = self.live.search(searched, lang, k=max(self.settings.top_k, CANDIDATES))
         relevance = retrieval.relevance
         subject = subject_of(question, lang)
         if query is not None:
@@ -107,6 +111,17 @@ class Answerer:
                 alone = self.live.search(question, lang, k=1).relevance
                 relevance = min(relevance, alone + FOLLOW_UP_MARGIN)
         return Consultation(query or question, retrieval.hits, relevance, subject)
+
+    def with_scene(self, query: str, lang: str) -> str:
+        """ "Lohnt sich TikTok für meine Bäckerei?" is searched as a question about a business.
+
+        No guide names bakeries; a scene-setting word tells only that a business asks, so the
+        search hears the word the guides use for that.
+        """
+        scope = self.live.snapshot.scope
+        if any(scope.sets_the_scene(word, lang) for word in re.findall(r"[\wÄÖÜäöüß-]{4,}", query)):
+            return f"{query} ({text(lang, 'business')})"
+        return query
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         consulted = self.consult(question, history)
@@ -136,18 +151,30 @@ class Answerer:
         except IndexUnreachableError as exc:
             logger.error("knowledge store unreachable: %s", exc)
             return self._notice(question, lang, text(lang, "store_unavailable"))
-        unknown = self.live.snapshot.scope.unknown_terms(question, lang)
-        needed = self.answerability.needed_relevance(unknown, lang)
-        if found.relevance >= needed and found.hits:
+        snapshot = self.live.snapshot
+        judge = Judge(self.answerability, snapshot.retriever, snapshot.scope)
+        verdict = judge.judge(question, found.query, lang, found.hits, found.relevance)
+        found = replace(found, hits=verdict.hits[: self.settings.top_k])
+        if verdict.answers:
             return Covered(question, lang, found)
-        logger.info("declined (relevance %.3f < %.3f, %d unknown terms)", found.relevance, needed, len(unknown))
-        return self.decline(question, lang, found)
+        logger.info("declined: %s", verdict.reason)
+        return self.decline(question, lang, found, related=verdict.related)
 
-    def decline(self, question: str, lang: str, found: Consultation) -> Answer:
-        """The plain "not covered" answer, with what the bot can help with."""
+    def decline(self, question: str, lang: str, found: Consultation, related: Hit | None = None) -> Answer:
+        """The plain "not covered" answer, with what the bot can help with.
+
+        A related section is named as a clearly marked pointer and offered as a suggestion, never
+        quoted as if it answered.
+        """
+        message = text(lang, "out_of_scope")
+        if related is not None:
+            meta = related.chunk.metadata
+            message = text(lang, "out_of_scope_related", section=meta["section"], title=meta["title"])
+        entry = self.catalog.entry(related.chunk.id) if related is not None else None
         return Answer(
             question=question,
-            text=text(lang, "out_of_scope"),
+            text=message,
+            suggestions=(entry,) if entry is not None else (),
             language=lang,
             in_scope=False,
             declined=True,
@@ -163,12 +190,14 @@ class Answerer:
         # Sentences are picked for what is asked now; the context only steered retrieval.
         composition = compose(question, lang, found.hits, bm25.idf)
         body = "\n".join([composition.lead, *(f"• {p}" for p in composition.points)])
+        sources = sources_of(composition.used)
+        body = "\n\n".join([body, *closing_notes(sources, lang)])
         return Answer(
             question=question,
             text=body,
             language=lang,
             in_scope=True,
-            sources=sources_of(composition.used),
+            sources=sources,
             confidence=found.relevance,
             standalone_question=found.query,
             subject=found.subject,
@@ -194,6 +223,29 @@ def sources_of(hits: Sequence[Hit]) -> tuple[Source, ...]:
         key = (meta["file"], meta["section"])
         if key not in seen:
             seen[key] = Source(
-                meta["title"], meta["section"], meta["file"], round(hit.dense, 4), meta["as_of"], meta.get("topic", "")
+                title=meta["title"],
+                section=meta["section"],
+                file=meta["file"],
+                score=round(hit.dense, 4),
+                as_of=meta.get("as_of", ""),
+                topic=meta.get("topic", ""),
+                references=tuple(Reference(**ref) for ref in hit.chunk.sources),
+                review_by=meta.get("review_by", ""),
+                legal=bool(meta.get("legal", False)),
             )
     return tuple(seen.values())
+
+
+def closing_notes(sources: Sequence[Source], lang: str, today: str | None = None) -> list[str]:
+    """Lines that close an answer: a staleness warning and, on legal topics, no legal advice.
+
+    Each appears once per answer, after the answer itself, never as one of its points.
+    """
+    today = today or date.today().isoformat()
+    notes = []
+    stale = [s for s in sources if s.is_stale(today)]
+    if stale:
+        notes.append(text(lang, "stale", as_of=stale[0].as_of or stale[0].review_by))
+    if any(s.legal for s in sources):
+        notes.append(text(lang, "legal_note"))
+    return notes

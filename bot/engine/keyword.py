@@ -54,7 +54,7 @@ def stem(word: str, lang: str) -> str:
 
 
 def join_digit_groups(text: str) -> str:
-    """"260.000", "260,000" and "260 000" all become "260000", so figures compare as written."""
+    """ "260.000", "260,000" and "260 000" all become "260000", so figures compare as written."""
     return _DIGIT_GROUP.sub("", text)
 
 
@@ -95,3 +95,29 @@ class BM25:
             norm = self._k1 * (1 - self._b + self._b * length / (self._avg or 1))
             out.append(sum(self._idf[t] * tf[t] * (self._k1 + 1) / (tf[t] + norm) for t in terms if t in tf))
         return out
+
+
+class AliasMap:
+    """Words that mean the same here (knowledge/vocabulary.yaml) share one extra token.
+
+    Keyword search then matches "Lehrling" in a question with "Auszubildende" in a guide, and the
+    answerability check counts such a word as covered.
+    """
+
+    def __init__(self, groups: dict[str, list[list[str]]]) -> None:
+        self._canonical: dict[str, dict[str, str]] = {}
+        for lang, lang_groups in groups.items():
+            table = self._canonical.setdefault(lang, {})
+            for group in lang_groups:
+                stems = [s for word in group for s in tokenize(word, lang)]
+                if stems:
+                    for member in stems:
+                        table.setdefault(member, f"~{stems[0]}")
+
+    def expand(self, tokens: Sequence[str], lang: str) -> list[str]:
+        """The tokens plus the shared token of every alias group they belong to."""
+        table = self._canonical.get(lang, {})
+        return [*tokens, *(table[t] for t in tokens if t in table)]
+
+    def group_of(self, token: str, lang: str) -> str | None:
+        return self._canonical.get(lang, {}).get(token)

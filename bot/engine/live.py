@@ -33,7 +33,11 @@ class IndexSnapshot:
     @classmethod
     def of(cls, index: KnowledgeIndex, embeddings: KnowledgeEmbeddings, fusion: Fusion) -> IndexSnapshot:
         retriever = Retriever(index, embeddings, fusion=fusion)
-        scope = ScopeCheck({lang: retriever.keyword_index(lang)[1].vocabulary for lang in index.languages})
+        scope = ScopeCheck(
+            {lang: retriever.keyword_index(lang)[1].vocabulary for lang in index.languages},
+            retriever.aliases,
+            index.vocabulary.context,
+        )
         return cls(index, retriever, Catalog(index.chunks), scope)
 
 

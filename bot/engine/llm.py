@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from bot.config import Settings
-from bot.engine.answerer import Answerer, Covered, sources_of
+from bot.engine.answerer import Answerer, Covered, closing_notes, sources_of
 from bot.engine.followup import contextualize, expand_ellipsis
 from bot.engine.responder import Delta, Done, Responder
 from bot.engine.texts import text
@@ -170,6 +170,7 @@ class GenerativeResponder(Responder):
             yield Done(self.answerer.decline(covered.question, covered.language, covered.found))
             return
         body, sources = map_citations(raw, covered)
+        body = "\n\n".join([body, *closing_notes(sources, covered.language)])
         found = covered.found
         yield Done(
             Answer(

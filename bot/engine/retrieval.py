@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.engine.keyword import BM25, tokenize
+from bot.engine.keyword import BM25, AliasMap, tokenize
 from bot.kb.documents import Chunk
 from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.kb.index import KnowledgeIndex
@@ -65,10 +65,23 @@ class Retriever:
         self.embeddings = embeddings
         self.fusion = fusion
         self.keyword_weight = keyword_weight
+        self.aliases = AliasMap(index.vocabulary.aliases)
         self._by_lang: dict[str, tuple[list[Chunk], BM25]] = {}
+        self._terms: dict[str, frozenset[str]] = {}
         for lang in index.languages:
             chunks = [c for c in index.chunks if c.metadata["lang"] == lang]
-            self._by_lang[lang] = (chunks, BM25([tokenize(c.embed_text, lang) for c in chunks]))
+            # A section's declared questions count as its words: they carry the owners' vocabulary.
+            documents = [self.terms(" ".join([c.embed_text, *c.questions]), lang) for c in chunks]
+            self._by_lang[lang] = (chunks, BM25(documents))
+            self._terms.update({c.id: frozenset(doc) for c, doc in zip(chunks, documents, strict=True)})
+
+    def terms(self, text: str, lang: str) -> list[str]:
+        """Stemmed tokens plus the alias groups they belong to: what keyword search compares."""
+        return self.aliases.expand(tokenize(text, lang), lang)
+
+    def section_terms(self, chunk: Chunk) -> frozenset[str]:
+        """What a section says, as keyword terms: its text, title, heading and declared questions."""
+        return self._terms.get(chunk.id, frozenset())
 
     def keyword_index(self, lang: str) -> tuple[list[Chunk], BM25]:
         """The chunks and BM25 index for `lang` (falling back to any language present)."""
@@ -78,12 +91,12 @@ class Retriever:
         vector = self.embeddings.embed_query(query)
         if self.fusion is Fusion.DENSE:  # the default path: no keyword scoring to pay for
             found = self.index.dense_search(vector, k, lang)
-            hits = [Hit(s.chunk, s.score, s.score, 0.0) for s in found]
-            return Retrieval(hits, found[0].score if found else 0.0)
+            hits = [Hit(s.chunk, s.score, s.text_score, 0.0) for s in found]
+            return Retrieval(hits, max((s.text_score for s in found), default=0.0))
         dense = {s.chunk.id: s for s in self.index.dense_search(vector, DENSE_POOL, lang)}
         chunks, bm25 = self.keyword_index(lang)
-        keyword = dict(zip((c.id for c in chunks), bm25.scores(tokenize(query, lang)), strict=True))
-        relevance = max((s.score for s in dense.values()), default=0.0)
+        keyword = dict(zip((c.id for c in chunks), bm25.scores(self.terms(query, lang)), strict=True))
+        relevance = max((s.text_score for s in dense.values()), default=0.0)
 
         floor = min((s.score for s in dense.values()), default=0.0)
         candidates = {c.id: c for c in chunks if keyword.get(c.id, 0.0) > 0}

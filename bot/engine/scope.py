@@ -2,9 +2,12 @@
 
 Dense similarity alone cannot tell "How does the Pinterest algorithm work?" from a covered
 question about TikTok's algorithm: both score alike. What gives the first away is a name the
-guides never mention. So a question whose nouns (German capitalises them; in English all content
-words count) include one the knowledge base does not know, even after splitting compounds
-("Spielzeugladen" = "Spielzeug" + "Laden"), needs a clearly higher relevance to be answered.
+guides never mention. So a question whose nouns (German capitalises them; in English, and in
+German typed in lower case, all content words count) include one the knowledge base does not
+know needs a clearly higher relevance to be answered. A word counts as known when the guides use
+it, a derivation, a compound of known parts ("Spielzeugladen"), an alias from
+knowledge/vocabulary.yaml ("Lehrling" ~ "Auszubildende"), or a close spelling ("Algorythmus");
+scene-setting words ("Bäckerei", "Friseursalon") never decide the topic.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 
-from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, stem
+from rapidfuzz import fuzz, process
+
+from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, AliasMap, stem
 
 _ENGLISH_WORD = re.compile(r"[A-Za-z][\w'-]*")
 _LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
@@ -29,31 +34,46 @@ _GENERIC_NOUNS = frozenset(
     """.split()
 )
 _MIN_STEM = 5  # a shorter shared beginning ("face", "insta") says nothing about a relation
+_LOWER_WORD = re.compile(r"\b[a-zäöüß][a-zäöüß-]{3,}\b")
+_TYPO_SCORE = 88  # rapidfuzz ratio from which a rare word counts as a misspelling of a known one
+_MIN_TYPO_LEN = 6
 _MAX_SUFFIX = 3  # "europ" ~ "european", "germani" ~ "german": a derivation, not another word
 
 
 def is_name(word: str, lang: str) -> bool:
     """Whether an unknown word names something, rather than says something the guides word differently.
 
-    German capitalises every noun, so there each unknown one counts. In English a capital marks
-    a name ("Pinterest", "iPhone", "SEO"), while a lower-case word ("teenagers", "converted") is
-    as likely a synonym of something the guides do cover.
+    A capital marks a name ("Pinterest", "iPhone", "SEO"; in German any noun typed properly),
+    while a lower-case word ("teenagers", "versteuern") is as likely a synonym of something the
+    guides do cover.
     """
-    return lang != "en" or not word.islower()
+    return not word.islower()
 
 
 class ScopeCheck:
     """Knows the vocabulary of the indexed guides, per language."""
 
-    def __init__(self, vocabulary: dict[str, Iterable[str]]) -> None:
+    def __init__(
+        self,
+        vocabulary: dict[str, Iterable[str]],
+        aliases: AliasMap | None = None,
+        context: dict[str, list[str]] | None = None,
+    ) -> None:
         self._vocabulary = {lang: frozenset(words) for lang, words in vocabulary.items()}
         self._sorted = {lang: sorted(words) for lang, words in self._vocabulary.items()}
+        self._aliases = aliases or AliasMap({})
+        self._context = {
+            lang: tuple(sorted({w.lower() for w in words}, key=len, reverse=True))
+            for lang, words in (context or {}).items()
+        }
 
     def unknown_terms(self, question: str, lang: str) -> list[str]:
         """Nouns and names in the question that no guide mentions."""
         known = self._vocabulary.get(lang, frozenset())
         if lang == "de":
             candidates = GERMAN_NOUN.findall(question.strip())
+            if not candidates:  # typed in lower case: every content word may be the subject
+                candidates = [w for w in _LOWER_WORD.findall(question) if w not in STOPWORDS]
         else:
             candidates = [w for w in _ENGLISH_WORD.findall(question) if w.lower() not in STOPWORDS]
         return [word for word in candidates if not self._known(word, lang, known)]
@@ -70,8 +90,29 @@ class ScopeCheck:
             head in STOPWORDS
             or head in _GENERIC_NOUNS
             or root in known
+            or self.sets_the_scene(head, lang)
+            or self._alias_known(root, lang, known)
             or self._derived(root, lang, known)
             or self._compound(head, lang, known)
+            or self._misspelled(root, lang)
+        )
+
+    def sets_the_scene(self, word: str, lang: str) -> bool:
+        """A context word from the vocabulary, or a compound ending in one ("Friseursalon")."""
+        word = word.lower()
+        return any(word == c or (len(c) >= 4 and word.endswith(c)) for c in self._context.get(lang, ()))
+
+    def _alias_known(self, root: str, lang: str, known: frozenset[str]) -> bool:
+        group = self._aliases.group_of(root, lang)
+        return group is not None and group in known
+
+    def _misspelled(self, root: str, lang: str) -> bool:
+        """A rare word one or two letters off a known one ("algorythmus", "impresum")."""
+        if len(root) < _MIN_TYPO_LEN:
+            return False
+        return (
+            process.extractOne(root, self._sorted.get(lang, []), scorer=fuzz.ratio, score_cutoff=_TYPO_SCORE)
+            is not None
         )
 
     def _derived(self, root: str, lang: str, known: frozenset[str]) -> bool:

@@ -9,8 +9,11 @@ from __future__ import annotations
 TEXTS: dict[str, dict[str, str]] = {
     "de": {
         "out_of_scope": (
-            "Dazu steht nichts in meiner Wissensbasis, und raten möchte ich nicht. "
-            "Ich helfe Ihnen gern bei diesen Themen:"
+            "Dazu steht nichts in meinen Leitfäden, und raten möchte ich nicht. Ich helfe Ihnen gern bei diesen Themen:"
+        ),
+        "out_of_scope_related": (
+            "Dazu steht nichts in meinen Leitfäden, und raten möchte ich nicht. "
+            "Verwandt ist „{section}“ ({title}). Ich helfe Ihnen gern bei diesen Themen:"
         ),
         "empty": "Bitte stellen Sie mir eine Frage zu TikTok, zum Beispiel: {example}",
         "too_long": (
@@ -22,14 +25,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_limit": "(Tageskontingent für KI-Antworten aufgebraucht: Antwort direkt aus der Wissensbasis.)",
         "sources": "Quellen",
         "as_of": "Stand",
+        "business": "mein Unternehmen",
+        "stale": "Stand {as_of} – kann veraltet sein.",
+        "legal_note": (
+            "Allgemeine Information, keine Rechtsberatung: verbindlich beraten Anwältin oder Anwalt, "
+            "die IHK oder Ihre Datenschutzbeauftragten."
+        ),
         "example": "Wie funktioniert die For-You-Seite?",
         "store_unavailable": (
             "Die Wissensbasis ist gerade vorübergehend nicht erreichbar. Bitte fragen Sie in einer Minute noch einmal."
         ),
     },
     "en": {
-        "out_of_scope": (
-            "My knowledge base does not cover that, and I would rather not guess. I can help you with these topics:"
+        "out_of_scope": ("My guides don't cover that, and I'd rather not guess. I can help you with these topics:"),
+        "out_of_scope_related": (
+            "My guides don't cover that, and I'd rather not guess. Related: “{section}” ({title}). "
+            "I can help with these topics:"
         ),
         "empty": "Please ask me a question about TikTok, for example: {example}",
         "too_long": (
@@ -41,6 +52,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "llm_limit": "(Daily quota of AI answers used up: answer straight from the knowledge base.)",
         "sources": "Sources",
         "as_of": "as of",
+        "business": "my business",
+        "stale": "As of {as_of} – may be out of date.",
+        "legal_note": (
+            "General information, not legal advice: for binding advice ask a lawyer, your chamber of "
+            "commerce (IHK) or your data protection officer."
+        ),
         "example": "How does the For You page work?",
         "store_unavailable": "The knowledge base is temporarily unreachable. Please ask again in a minute.",
     },

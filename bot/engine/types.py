@@ -23,8 +23,24 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """An original source a guide section cites, for the reader to open."""
+
+    title: str
+    publisher: str = ""
+    url: str = ""
+    date: str = ""
+
+    @property
+    def label(self) -> str:
+        """ "TikTok Support: LIVE Gifts on TikTok (2025-08)", shortened to what is known."""
+        name = ": ".join(part for part in (self.publisher, self.title) if part) or self.url
+        return f"{name} ({self.date})" if self.date else name
+
+
+@dataclass(frozen=True)
 class Source:
-    """A guide section an answer was taken from."""
+    """A guide section an answer was taken from, with the original sources it cites."""
 
     title: str
     section: str
@@ -32,6 +48,18 @@ class Source:
     score: float
     as_of: str
     topic: str = ""
+    references: tuple[Reference, ...] = ()
+    review_by: str = ""  # past this date the section may be outdated
+    legal: bool = False  # a legal topic: the answer says it is no legal advice
+
+    @property
+    def label(self) -> str:
+        """ "Guide › section", the anchor every front end cites."""
+        return f"{self.title} › {self.section}"
+
+    def is_stale(self, today: str) -> bool:
+        """Whether the section's review date (YYYY-MM or YYYY-MM-DD) has passed on `today` (YYYY-MM-DD)."""
+        return bool(self.review_by) and self.review_by[:10] < today[: len(self.review_by[:10])]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from bot.ingest.formats import read_knowledge_file
 from bot.kb.documents import BadFileError, Chunk, chunk_document, iter_knowledge_files, parse_document
 from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.kb.index import Manifest, data_collection_pattern, open_client, read_manifest, write_manifest
+from bot.kb.vocabulary import VOCABULARY_FILE, parse_vocabulary, vocabulary_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,12 @@ def collect_chunks(settings: Settings, embeddings: KnowledgeEmbeddings, report: 
     chunks: list[Chunk] = []
     for path in iter_knowledge_files(root):
         rel = path.relative_to(root).as_posix()
+        if rel == VOCABULARY_FILE:
+            try:
+                chunks.append(vocabulary_chunk(parse_vocabulary(path.read_text(encoding="utf-8"))))
+            except (BadFileError, OSError, UnicodeDecodeError) as exc:
+                report.skipped.append((rel, str(exc)))
+            continue
         try:
             document = parse_document(rel, read_knowledge_file(path, settings.max_file_bytes))
         except BadFileError as exc:

@@ -1,8 +1,11 @@
-"""Turning knowledge files into citable chunks.
+"""Turning knowledge files into citable chunks (the guide format is documented in docs/GUIDES.md).
 
 A chunk is one heading section of a guide (split further only when it would not fit the
-embedding model's input window), so every answer can cite "guide › section". Ids derive from
-path, section and content, which makes re-ingesting unchanged files a no-op.
+embedding model's input window), so every answer can cite "guide › section" and the section's
+own sources. The further phrasings a section declares (`> question:`) become one more chunk of
+kind "question" that points at its section, so a colloquial question can find the section by
+the words owners use. Ids derive from path, section and content, which makes re-ingesting
+unchanged files a no-op.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from bot.kb.language import detect_language
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+_META_LINE = re.compile(r"^>\s*(sources|question|as_of|review_by|legal)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+SECTION = "section"
+QUESTION = "question"
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
@@ -38,9 +44,41 @@ class Chunk:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def is_question(self) -> bool:
+        return self.metadata.get("kind") == QUESTION
+
+    @property
     def embed_text(self) -> str:
-        """Title and section ride along so a passage is findable by what it is about."""
+        """Title and section ride along so a passage is findable by what it is about.
+
+        Declared questions are embedded as they stand: they are matched against how users ask.
+        """
+        if self.is_question:
+            return self.text
         return f"{self.metadata['title']} – {self.metadata['section']}\n{self.text}"
+
+    @property
+    def questions(self) -> list[str]:
+        """The further phrasings the section declares."""
+        return list(json.loads(self.metadata.get("questions") or "[]"))
+
+    @property
+    def sources(self) -> list[dict[str, str]]:
+        """The section's sources: title, publisher, url, date (any may be empty)."""
+        return list(json.loads(self.metadata.get("sources") or "[]"))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading section of a document with what its closing `> key: value` lines declare."""
+
+    heading: str
+    body: str
+    sources: tuple[dict[str, str], ...] = ()
+    questions: tuple[str, ...] = ()
+    as_of: str = ""
+    review_by: str = ""
+    legal: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,9 +89,7 @@ class Document:
     title: str
     lang: str
     topic: str
-    as_of: str
-    source: str
-    sections: list[tuple[str, str]]  # (heading, body)
+    sections: list[Section]
 
 
 def parse_document(rel_path: str, text: str) -> Document:
@@ -72,7 +108,7 @@ def parse_document(rel_path: str, text: str) -> Document:
 
     stem = Path(rel_path).stem
     title = str(meta.get("title") or "").strip()
-    sections: list[tuple[str, str]] = []
+    raw: list[tuple[str, str]] = []
     heading, lines = "", list[str]()
     for line in text.split("\n"):
         found = _HEADING.match(line)
@@ -81,31 +117,92 @@ def parse_document(rel_path: str, text: str) -> Document:
             continue
         if found:
             if "\n".join(lines).strip():
-                sections.append((heading, "\n".join(lines).strip()))
+                raw.append((heading, "\n".join(lines).strip()))
             heading, lines = found.group(2), []
         else:
             lines.append(line)
     if "\n".join(lines).strip():
-        sections.append((heading, "\n".join(lines).strip()))
+        raw.append((heading, "\n".join(lines).strip()))
     title = title or stem.replace("-", " ").replace("_", " ").title()
-    sections = [(name or title, body) for name, body in sections]
+    registry = _source_registry(meta)
+    defaults = Section(
+        heading="",
+        body="",
+        sources=tuple(registry.values()) if "source" in meta else (),
+        as_of=_date_text(meta.get("as_of")),
+        review_by=_date_text(meta.get("review_by")),
+        legal=bool(meta.get("legal", False)),
+    )
+    sections = [_section(name or title, body, registry, defaults) for name, body in raw]
+    sections = [section for section in sections if section.body]
     if not sections:
         raise BadFileError("no text besides headings")
 
-    body_text = "\n".join(body for _, body in sections)
+    body_text = "\n".join(section.body for section in sections)
     return Document(
         path=rel_path,
         title=title,
         lang=str(meta.get("lang") or detect_language(body_text)),
         topic=str(meta.get("topic") or stem),
-        as_of=str(meta.get("as_of") or ""),
-        source=str(meta.get("source") or ""),
         sections=sections,
     )
 
 
+def _date_text(value: Any) -> str:
+    """YAML reads 2026-11-01 as a date; the guides mean the text."""
+    return str(value or "").strip()
+
+
+def _source_registry(meta: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The front matter's `sources` by id; an old single `source:` string becomes one entry."""
+    registry: dict[str, dict[str, str]] = {}
+    declared = meta.get("sources") or {}
+    if not isinstance(declared, dict):
+        raise BadFileError("malformed front matter: 'sources' must map ids to title, publisher, url, date")
+    for source_id, fields in declared.items():
+        if not isinstance(fields, dict):
+            raise BadFileError(f"malformed front matter: source {source_id!r} needs title, publisher, url, date")
+        registry[str(source_id)] = {key: _date_text(fields.get(key)) for key in ("title", "publisher", "url", "date")}
+    if meta.get("source") and not registry:
+        source = str(meta["source"]).strip()
+        url = source if source.startswith(("http://", "https://")) else ""
+        registry["source"] = {"title": "" if url else source, "publisher": "", "url": url, "date": ""}
+    return registry
+
+
+def _section(heading: str, body: str, registry: dict[str, dict[str, str]], defaults: Section) -> Section:
+    """A section with its closing metadata lines taken off the text and applied."""
+    lines = body.split("\n")
+    values: dict[str, list[str]] = {}
+    while lines:
+        last = lines[-1].strip()
+        found = _META_LINE.match(last)
+        if last and not found:
+            break
+        lines.pop()
+        if found:
+            values.setdefault(found.group(1).lower(), []).insert(0, found.group(2))
+    sources = defaults.sources
+    if "sources" in values:
+        ids = [i.strip() for line in values["sources"] for i in line.split(",") if i.strip()]
+        unknown = [i for i in ids if i not in registry]
+        if unknown:
+            raise BadFileError(f"section {heading!r} cites unknown source ids: {', '.join(unknown)}")
+        sources = tuple(registry[i] for i in ids)
+    legal = values.get("legal", [str(defaults.legal)])[-1].strip().lower() in {"true", "yes", "ja", "1"}
+    return Section(
+        heading=heading,
+        body="\n".join(lines).strip(),
+        sources=sources,
+        questions=tuple(q for q in values.get("question", []) if q),
+        as_of=values.get("as_of", [defaults.as_of])[-1],
+        review_by=values.get("review_by", [defaults.review_by])[-1],
+        legal=legal,
+    )
+
+
 def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens: int) -> Iterator[Chunk]:
-    """Yield one chunk per section, splitting only what exceeds the model's window."""
+    """Yield one chunk per section (split only what exceeds the model's window), then its questions."""
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=max_tokens,
         chunk_overlap=max_tokens // 8,
@@ -113,26 +210,41 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
         separators=["\n\n", "\n", ". ", " ", ""],
         keep_separator="end",  # a part ends with its full stop instead of the next one starting with it
     )
-    for position, (section, body) in enumerate(doc.sections):
-        header = f"{doc.title} – {section}\n"
+    for position, section in enumerate(doc.sections):
+        header = f"{doc.title} – {section.heading}\n"
+        body = section.body
         parts = [body] if count_tokens(header + body) <= max_tokens else splitter.split_text(body)
+        metadata = {
+            "file": doc.path,
+            "title": doc.title,
+            "section": section.heading,
+            "lang": doc.lang,
+            "topic": doc.topic,
+            "as_of": section.as_of,
+            "review_by": section.review_by,
+            "legal": section.legal,
+            "sources": json.dumps(list(section.sources), ensure_ascii=False),
+            "questions": json.dumps(list(section.questions), ensure_ascii=False),
+            "position": position,  # reading order, for menus and suggestions
+        }
+        first_id = ""
         for part_no, part in enumerate(parts):
-            key = f"{doc.path}#{section}#{part_no}"
-            metadata = {
-                "file": doc.path,
-                "title": doc.title,
-                "section": section,
-                "lang": doc.lang,
-                "topic": doc.topic,
-                "as_of": doc.as_of,
-                "source": doc.source,
-                "part": part_no,
-                "position": position,  # reading order, for menus and suggestions
-            }
-            # Metadata is part of the identity: a new "as_of" must reach the stored chunk too.
-            identity = json.dumps([part, metadata], ensure_ascii=False, sort_keys=True)
-            chunk_id = hashlib.sha256(identity.encode()).hexdigest()[:24]
-            yield Chunk(id=chunk_id, key=key, text=part, metadata=metadata)
+            key = f"{doc.path}#{section.heading}#{part_no}"
+            chunk = _chunk(key, part, {**metadata, "kind": SECTION, "part": part_no})
+            first_id = first_id or chunk.id
+            yield chunk
+        if section.questions:  # one entry for all of them: a tenth of the embedding work at ingest
+            yield _chunk(
+                f"{doc.path}#{section.heading}#q",
+                "\n".join(section.questions),
+                {**metadata, "kind": QUESTION, "part": "q", "parent": first_id},
+            )
+
+
+def _chunk(key: str, text: str, metadata: dict[str, Any]) -> Chunk:
+    # Metadata is part of the identity: a new "as_of" must reach the stored chunk too.
+    identity = json.dumps([text, metadata], ensure_ascii=False, sort_keys=True)
+    return Chunk(id=hashlib.sha256(identity.encode()).hexdigest()[:24], key=key, text=text, metadata=metadata)
 
 
 def iter_knowledge_files(root: Path) -> Iterator[Path]:

@@ -20,8 +20,9 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from bot.config import Settings
-from bot.kb.documents import Chunk
+from bot.kb.documents import SECTION, Chunk
 from bot.kb.embeddings import KnowledgeEmbeddings
+from bot.kb.vocabulary import VOCABULARY, Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,10 @@ MANIFEST_ID = "live"
 
 class IndexUnavailableError(RuntimeError):
     """Base for index problems whose message tells the user what to do."""
+
+
+# Records asked of Chroma per search: a section's text and its questions compete for places.
+QUERY_POOL = 24
 
 
 class IndexMissingError(IndexUnavailableError):
@@ -128,7 +133,8 @@ class ScoredChunk:
     """A retrieved passage with its similarity (cosine, 1.0 = identical)."""
 
     chunk: Chunk
-    score: float
+    score: float  # the closer of the section's own text and its declared questions: ranks
+    text_score: float = 0.0  # the section's own text only: the calibrated relevance signal
 
 
 class KnowledgeIndex:
@@ -142,8 +148,12 @@ class KnowledgeIndex:
         self._client = client
         self._collection = collection
         self.manifest = manifest
-        self.chunks = chunks
-        self.languages = frozenset(c.metadata["lang"] for c in chunks)
+        self.chunks = [c for c in chunks if c.metadata.get("kind", SECTION) == SECTION]  # what answers quote
+        record = next((c for c in chunks if c.metadata.get("kind") == VOCABULARY), None)
+        self.vocabulary = Vocabulary.from_json(record.text) if record else Vocabulary()
+        self._by_id = {c.id: c for c in self.chunks}
+        self.size = len(chunks)  # sections and their declared questions, as stored
+        self.languages = frozenset(c.metadata["lang"] for c in self.chunks)
 
     @classmethod
     def open(cls, settings: Settings, embeddings: KnowledgeEmbeddings, client: Any = None) -> KnowledgeIndex:
@@ -186,12 +196,15 @@ class KnowledgeIndex:
         return read_manifest(self._client, settings)
 
     def dense_search(self, vector: list[float], k: int, lang: str | None) -> list[ScoredChunk]:
-        """Nearest chunks by cosine similarity, restricted to `lang` when it has chunks."""
+        """Nearest sections by cosine similarity, restricted to `lang` when it has chunks.
+
+        A section scores as well as the closer of its own text and the questions it declares.
+        """
         where = {"lang": lang} if lang in self.languages else None
         try:
             result = self._collection.query(
                 query_embeddings=[vector],
-                n_results=min(k, len(self.chunks)),
+                n_results=min(max(4 * k, QUERY_POOL), self.size),
                 where=where,
                 include=["documents", "metadatas", "distances"],
             )
@@ -199,13 +212,24 @@ class KnowledgeIndex:
             if _is_not_found(exc):  # replaced twice by ingests since this index was opened
                 raise IndexMissingError(f"The collection {self.manifest.collection!r} is gone") from exc
             raise IndexUnreachableError(f"The knowledge store does not answer: {exc}") from exc
-        return [
-            ScoredChunk(chunk_from_record(cid, doc or "", meta or {}), 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(
-                result["ids"][0],
-                (result["documents"] or [[]])[0],
-                (result["metadatas"] or [[]])[0],
-                (result["distances"] or [[]])[0],
-                strict=True,
-            )
-        ]
+        best: dict[str, float] = {}
+        own: dict[str, float] = {}
+        for cid, doc, meta, dist in zip(
+            result["ids"][0],
+            (result["documents"] or [[]])[0],
+            (result["metadatas"] or [[]])[0],
+            (result["distances"] or [[]])[0],
+            strict=True,
+        ):
+            found = chunk_from_record(cid, doc or "", meta or {})
+            section = self._by_id.get(str(found.metadata.get("parent") if found.is_question else found.id))
+            if section is None:  # the vocabulary record, or a question whose section is gone
+                continue
+            similarity = 1.0 - float(dist)
+            best[section.id] = max(best.get(section.id, -1.0), similarity)
+            if not found.is_question:
+                own[section.id] = similarity
+        # A section found only through its questions counts, for relevance, as the least similar text.
+        floor = min(own.values(), default=min(best.values(), default=0.0))
+        scored = [ScoredChunk(self._by_id[cid], score, own.get(cid, floor)) for cid, score in best.items()]
+        return sorted(scored, key=lambda s: -s.score)[:k]

@@ -11,7 +11,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine.catalog import Entry
-from bot.engine.types import Answer
+from bot.engine.types import Answer, Reference
 from bot.telegram import callbacks
 from bot.telegram.texts import TOPIC_MENU, text
 
@@ -27,14 +27,21 @@ def answer_paragraphs(answer: Answer) -> list[str]:
         stand = text(answer.language, "as_of")
         cited = "; ".join(
             (f"[{n}] " if answer.numbered else "")
-            + f"{escape(s.title)} › {escape(s.section)}"
+            + escape(s.label)
             + (f" ({stand} {escape(s.as_of)})" if s.as_of else "")
+            + "".join(_link(ref) for ref in s.references if ref.url)
             for n, s in enumerate(answer.sources, start=1)
         )
         paragraphs.append(f"<i>{label}: {cited}</i>")
     elif answer.topics:
         paragraphs.append("\n".join(f"• {escape(topic)}" for topic in answer.topics))
     return paragraphs
+
+
+def _link(reference: Reference) -> str:
+    """A link to the original source, named by its publisher (the guide section is the anchor)."""
+    name = reference.publisher or reference.title or reference.url
+    return f' · <a href="{escape(reference.url, quote=True)}">{escape(name)}</a>'
 
 
 def split_html(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]:

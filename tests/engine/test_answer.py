@@ -40,7 +40,7 @@ def test_a_list_the_lead_announces_is_shown_whole(answerer: Answerer) -> None:
 def test_out_of_scope_question_is_declined_with_what_the_bot_covers(answerer: Answerer) -> None:
     answer = answerer.ask("Wie backe ich ein Roggenbrot mit Sauerteig?")
     assert not answer.in_scope
-    assert "nichts in meiner Wissensbasis" in answer.text
+    assert "nichts in meinen Leitfäden" in answer.text
     assert not answer.sources
     assert len(answer.topics) >= 5
 
@@ -60,7 +60,7 @@ def test_english_wording_the_guides_do_not_use_is_answered_but_an_unknown_name_i
 def test_english_out_of_scope_is_declined_in_english(answerer: Answerer) -> None:
     answer = answerer.ask("Who won the football world cup in 2014?")
     assert not answer.in_scope and answer.language == "en"
-    assert "does not cover" in answer.text
+    assert "don't cover" in answer.text
 
 
 def test_follow_up_is_resolved_against_the_previous_turn(answerer: Answerer) -> None:
@@ -73,7 +73,7 @@ def test_follow_up_is_resolved_against_the_previous_turn(answerer: Answerer) -> 
 def test_elliptical_follow_up_swaps_the_qualifier_instead_of_keeping_it(answerer: Answerer) -> None:
     first = answerer.ask("Wie viele Nutzer hat TikTok in Deutschland?")
     follow = answerer.ask("Und weltweit?", [first.as_turn()])
-    assert follow.in_scope and "eine Milliarde" in follow.text
+    assert follow.in_scope and "Milliarde" in follow.text
     assert follow.question == "Wie viele Nutzer hat TikTok weltweit?"  # what the next follow-up builds on
     again = answerer.ask("Und in Kalifornien?", [answerer.ask("Welche Regeln gelten für TikTok in der EU?").as_turn()])
     assert "CCPA" in again.text

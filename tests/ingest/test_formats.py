@@ -95,12 +95,12 @@ def test_html_keeps_the_main_text_and_its_headings(tmp_path: Path) -> None:
     document = parse_document("live-tipps.html", read_knowledge_file(page, 1_000_000))
 
     assert document.title == "LIVE-Tipps für Ladengeschäfte"
-    assert document.lang == "de" and document.source == "https://shop.example/live-tipps"
-    assert [name for name, _ in document.sections] == [
+    assert document.lang == "de" and document.sections[0].sources[0]["url"] == "https://shop.example/live-tipps"
+    assert [section.heading for section in document.sections] == [
         "Wie oft sollte ein Laden live gehen?",
         "Was braucht man für den ersten LIVE?",
     ]
-    everything = "\n".join(body for _, body in document.sections)
+    everything = "\n".join(section.body for section in document.sections)
     assert "- Ein Stativ für das Smartphone" in everything
     for noise in ("Tracking-Code", "Impressum", "Warenkorb", "Newsletter", "alle Rechte", "color: red"):
         assert noise not in everything
@@ -113,7 +113,7 @@ def test_pdf_text_with_hyphenation_joined(tmp_path: Path) -> None:
     )
     document = parse_document("handout.pdf", read_knowledge_file(pdf, 1_000_000))
     assert document.title == "Handout"
-    assert "Der For-You-Algorithmus zeigt neue Videos zuerst einer kleinen Testgruppe." in document.sections[0][1]
+    assert "Der For-You-Algorithmus zeigt neue Videos zuerst einer kleinen Testgruppe." in document.sections[0].body
 
 
 def test_docx_headings_become_sections(tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_docx_headings_become_sections(tmp_path: Path) -> None:
     path.write_bytes(docx_bytes())
     document = parse_document("recruiting.docx", read_knowledge_file(path, 1_000_000))
     assert document.title == "Recruiting-Leitfaden"
-    name, body = document.sections[0]
+    name, body = document.sections[0].heading, document.sections[0].body
     assert name == "Welche Stellen lassen sich über TikTok besetzen?"
     assert "Ausbildungsplätze" in body and "- Kurze Einblicke in den Arbeitsalltag" in body
     assert "Kanal | TikTok" in body
@@ -230,7 +230,9 @@ async def test_add_url_saves_the_page_and_ingests_it(
 
     answer = Answerer.load(small_kb).ask("Wie oft sollte ein Laden live gehen?")
     assert "zweimal pro Woche" in answer.text
-    assert parse_document("x.html", read_knowledge_file(saved, 1_000_000)).source == url  # cites the URL
+    assert (
+        parse_document("x.html", read_knowledge_file(saved, 1_000_000)).sections[0].sources[0]["url"] == url
+    )  # cites the URL
 
 
 async def test_add_url_fails_clearly_offline_and_for_non_html(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.engine.types import Answer, Source
+from bot.engine.types import Answer, Reference, Source
 from bot.telegram.formatting import MAX_MESSAGE, answer_paragraphs, split_html
 from tests.fakes.bot_api import check_html
 
@@ -37,4 +37,20 @@ def test_answer_html_escapes_text_and_sources() -> None:
     html = "\n\n".join(answer_paragraphs(answer))
     assert "A &lt;b&gt; &amp; B" in html
     assert "<i>Quellen: T&lt;i&gt; › S&amp;S (Stand 2024-07)</i>" in html
+    assert check_html(html)[1] is None
+
+
+def test_sources_link_to_the_original_page_and_name_the_guide_section() -> None:
+    source = Source(
+        "Werbung",
+        "Was kostet Werbung?",
+        "de/werbung.md",
+        0.9,
+        "2026-11",
+        references=(Reference("Budget", "TikTok Ads Help", "https://ads.tiktok.com/help/article/budget?a=1&b=2"),),
+    )
+    answer = Answer(question="q", text="Mindestens 50 US-Dollar.", language="de", in_scope=True, sources=(source,))
+    html = answer_paragraphs(answer)[-1]
+    assert "Werbung › Was kostet Werbung?" in html
+    assert '<a href="https://ads.tiktok.com/help/article/budget?a=1&amp;b=2">TikTok Ads Help</a>' in html
     assert check_html(html)[1] is None

@@ -71,7 +71,7 @@ async def test_gaps_group_similar_declined_questions(api: FakeBotAPI, answerer: 
             "Wie wird das Wetter morgen in Hamburg?",
             "Was kostet ein Döner in Berlin?",
         ):
-            assert "Dazu steht nichts in meiner Wissensbasis" in (await ask(api, question)).params["text"]
+            assert "Dazu steht nichts in meinen Leitfäden" in (await ask(api, question)).params["text"]
         app.bot_data[SERVICES_KEY].store.flush()
 
         report = (await ask(api, "/luecken", **from_admin(api))).params["text"]

@@ -88,7 +88,16 @@ async def test_every_command_answers(api: FakeBotAPI, bot: Any, command: str, ex
 async def test_start_menu_topic_and_example_question_buttons(api: FakeBotAPI, bot: Any) -> None:
     menu = await ask(api, "/start")
     topics = dict(buttons(menu))
-    assert set(topics) == {"Algorithmus", "LIVE", "Recruiting", "Datenschutz", "Geschichte", "Einstieg"}
+    assert set(topics) == {
+        "Einstieg",
+        "Algorithmus & Inhalte",
+        "LIVE",
+        "Werbung & Shop",
+        "Recruiting",
+        "Recht & Musik",
+        "Datenschutz & Regulierung",
+        "Geschichte & Zahlen",
+    }
 
     await api.press(topics["LIVE"], as_message(menu))
     examples = (await api.wait_for_message(42, count=2))[1]

@@ -1,0 +1,109 @@
+"""Answers that answer: the guides' section must hold what was asked, in the words owners use."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.answerability import Asked, asked_for, coverage, holds
+from bot.engine.answerer import Answerer, closing_notes
+from bot.engine.keyword import AliasMap, stem
+from bot.engine.scope import ScopeCheck
+from bot.engine.texts import text
+from bot.engine.types import Source
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Was kostet Werbung auf TikTok?", Asked.MONEY),
+        ("wieviel kohle muss ich für ads ausgeben", Asked.MONEY),
+        ("how much does a tiktok agency charge", Asked.MONEY),
+        ("Wie lange dauert ein Match?", Asked.DURATION),
+        ("Seit wann gibt es den TikTok Shop?", Asked.DATE),
+        ("Wie viele Nutzer hat TikTok in Deutschland?", Asked.NUMBER),
+        ("Wie verdient man im LIVE Geld?", None),  # asks how, not how much
+    ],
+)
+def test_the_information_a_question_asks_for_is_recognised(question: str, kind: Asked | None) -> None:
+    assert asked_for(question) is kind
+
+
+def test_a_money_question_needs_a_section_with_an_amount_or_an_honest_none() -> None:
+    assert holds(Asked.MONEY, "Das Tagesbudget muss über 50 US-Dollar liegen.")
+    assert holds(Asked.MONEY, "Einen Auszahlungskurs veröffentlicht TikTok nicht; TikTok nennt keine Zahl.")
+    assert not holds(Asked.MONEY, "Zuschauer schicken virtuelle Geschenke, die Animationen auslösen.")
+
+
+def test_coverage_weighs_a_missing_rare_word_more_than_a_missing_common_one() -> None:
+    idf = {"tiktok": 0.1, "nutzernam": 3.0, "profil": 1.0}.get
+    aliases = AliasMap({})
+    section = frozenset({"tiktok", "profil"})
+    assert coverage(["tiktok", "nutzernam"], section, aliases, "de", lambda t: idf(t) or 1.0) < 0.1
+    assert coverage(["tiktok", "profil"], section, aliases, "de", lambda t: idf(t) or 1.0) == 1.0
+
+
+def test_lehrling_is_understood_as_auszubildende() -> None:
+    aliases = AliasMap({"de": [["Auszubildende", "Lehrling", "Azubi"]]})
+    known = {stem("Auszubildende", "de"), "~" + stem("Auszubildende", "de")}
+    check = ScopeCheck({"de": known}, aliases)
+    assert check.unknown_terms("Wie finde ich einen Lehrling?", "de") == []
+    assert check.unknown_terms("Wie finde ich einen Steuerberater?", "de") == ["Steuerberater"]
+
+
+def test_a_typo_in_a_rare_word_is_tolerated_and_a_business_type_sets_the_scene() -> None:
+    check = ScopeCheck({"de": {stem("Algorithmus", "de")}}, context={"de": ["Bäckerei", "Salon"]})
+    assert check.unknown_terms("Wie funktioniert der Algorythmus?", "de") == []
+    assert check.unknown_terms("Lohnt sich das für meine Bäckerei oder den Friseursalon?", "de") == []
+
+
+def test_a_question_about_ad_costs_is_answered_with_ad_budgets_not_live_gifts(answerer: Answerer) -> None:
+    answer = answerer.ask("Was kostet Werbung auf TikTok?")
+    assert answer.in_scope and "US-Dollar" in answer.text
+    assert {s.topic for s in answer.sources} == {"ads"}
+    assert "Geschenk" not in answer.text and "Lautsprecher" not in answer.text
+
+
+def test_a_bakery_owner_gets_the_getting_started_answer(answerer: Answerer) -> None:
+    answer = answerer.ask("Lohnt sich TikTok für meine Bäckerei?")
+    assert answer.in_scope and answer.sources[0].topic == "getting-started"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie richte ich bei TikTok die Zwei-Faktor-Authentifizierung ein?",
+        "Welches Mikrofon empfehlt ihr für Lives im Laden?",
+        "How do I get the blue verified check on TikTok?",
+    ],
+)
+def test_an_app_question_the_guides_do_not_cover_is_declined(answerer: Answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert not answer.in_scope and answer.declined
+
+
+def test_a_near_miss_names_a_related_section_as_a_marked_pointer_never_as_the_answer(answerer: Answerer) -> None:
+    answer = answerer.ask("Was kostet eine Social-Media-Agentur im Monat, die unser TikTok betreut?")
+    assert not answer.in_scope and answer.sources == ()
+    assert answer.text.startswith("Dazu steht nichts in meinen Leitfäden")
+
+
+def test_a_legal_answer_ends_with_one_no_legal_advice_line(answerer: Answerer) -> None:
+    answer = answerer.ask("Braucht unser TikTok-Firmenprofil ein Impressum?")
+    assert answer.in_scope and answer.sources[0].legal
+    assert answer.text.endswith(text("de", "legal_note"))
+    assert answer.text.count("keine Rechtsberatung") == 1
+    assert "• Allgemeine Information" not in answer.text  # a closing line, not a key point
+
+
+def test_an_answer_from_a_section_past_its_review_date_says_it_may_be_outdated() -> None:
+    fresh = Source("G", "S", "f.md", 0.9, "2026-11", review_by="2027-05")
+    stale = Source("G", "S", "f.md", 0.9, "2024-07", review_by="2025-01")
+    assert closing_notes([fresh], "de", today="2026-11-26") == []
+    assert closing_notes([stale], "de", today="2026-11-26") == ["Stand 2024-07 – kann veraltet sein."]
+
+
+def test_answers_carry_the_original_sources_with_urls(answerer: Answerer) -> None:
+    answer = answerer.ask("Seit wann gibt es den TikTok Shop in Deutschland?")
+    assert answer.in_scope and "2025" in answer.text
+    urls = [ref.url for source in answer.sources for ref in source.references]
+    assert urls and all(url.startswith("https://") for url in urls)
