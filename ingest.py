@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for file, reason in report.skipped:
         print(f"skipped {file}: {reason}", file=sys.stderr)
+    for stale in report.stale:  # still answered, with a "may be out of date" line
+        print(f"past its review date ({stale.review_by}): {stale.file} › {stale.section}", file=sys.stderr)
     print(report.summary())
     return 0 if report.ok else 1
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.kb.documents import stale_sections
 from bot.kb.embeddings import EmbeddingModelError, KnowledgeEmbeddings, load_embeddings
 from bot.kb.index import IndexUnavailableError, KnowledgeIndex, open_client
 
@@ -73,6 +75,19 @@ def _checks(settings: Settings) -> Iterator[Check]:
                 f"{settings.knowledge_collection!r}: {len(index.chunks)} chunks from {files} files, "
                 f"built {index.manifest.built_at}",
             )
+            stale = stale_sections(index.chunks, date.today().isoformat())
+            if stale:
+                listed = "; ".join(f"{s.file} › {s.section} ({s.review_by})" for s in stale[:5])
+                more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+                yield Check(
+                    "Guides up to date",
+                    False,
+                    f"{len(stale)} sections past their review date: {listed}{more}",
+                    "Check these sections against their sources, update the facts and review_by, then run "
+                    "python ingest.py. Until then answers from them say they may be out of date.",
+                )
+            else:
+                yield Check("Guides up to date", True, "no section is past its review date")
         except IndexUnavailableError as exc:
             yield Check("Knowledge index", False, str(exc), "Run: python ingest.py (or --rebuild as the message says).")
 

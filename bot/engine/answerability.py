@@ -119,8 +119,6 @@ POINTER_COVERAGE = 0.3
 # words; relevance + COVERAGE_BONUS * coverage must reach ANSWER_BAR. Grid-searched on the tuning
 # half and the golden set (fewest wrong answers, a wrongly declined answer counted at 0.7).
 COVERAGE_BONUS = 0.1
-# A question for a figure needs a section that mentions its rarest known word (or an alias).
-SPECIFIC_WORD_CHECK = True
 ANSWER_BAR = 0.912
 
 
@@ -223,7 +221,7 @@ class Judge:
         """The question's rarest word that some guide uses: what the question is most about."""
         bm25 = self.retriever.keyword_index(lang)[1]
         known = [t for t in terms if t in bm25.vocabulary]
-        return max(known, key=bm25.idf) if SPECIFIC_WORD_CHECK and known else None
+        return max(known, key=bm25.idf) if known else None
 
 
 def covers(term: str, hit: Hit, retriever: Retriever, lang: str) -> bool:

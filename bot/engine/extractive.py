@@ -1,8 +1,9 @@
 """The extractive composer: an answer built only from sentences of the retrieved passages.
 
 Every guide section opens with a sentence that answers its heading's question, so that sentence
-leads; the key points are the sentences that share the most (and the rarest) terms with the
-question, with figures preferred when the question asks for a number, a date or a duration.
+leads (in documents not written as guides, whose headings are no questions, the best-matching
+sentence leads instead); the key points are the sentences that share the most (and the rarest)
+terms with the question, with figures preferred when the question asks for a number, a date or a duration.
 Nothing is generated, so nothing can be invented.
 """
 
@@ -96,7 +97,13 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
         lead = " ".join(unit.text for unit in units[: announced + 1])
         items = list(itertools.takewhile(lambda unit: unit.item, units[announced + 1 :]))
         return Composition(lead, tuple(unit.text for unit in items[:MAX_LIST_ITEMS]), (hits[0],))
-    lead, *rest = [unit.text for unit in units]
+    sentences = [unit.text for unit in units]
+    if not str(hits[0].chunk.metadata.get("section", "")).rstrip().endswith("?"):
+        # Not written as a guide (a handbook chapter, a saved web page): the first sentence of a
+        # section answers nothing in particular, so the sentence that best matches the question leads.
+        answering = max(range(len(sentences)), key=lambda i: (score(sentences[i]), -i))
+        sentences.insert(0, sentences.pop(answering))
+    lead, *rest = sentences
     ranked = sorted(range(len(rest)), key=lambda i: -score(rest[i]))
     own = sorted(ranked[:MAX_POINTS])
     best_own = max((score(rest[i]) for i in own), default=0.0)

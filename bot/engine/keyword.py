@@ -34,6 +34,20 @@ STOPWORDS = frozenset(
     on of to in at by from about into this that these those do does did there here its please
     tell me us them than then so if
     """.split()
+) | frozenset(
+    # How people type: question words, auxiliaries, fillers and chat abbreviations carry no topic.
+    """
+    wieviel wieviele viel viele welchen welchem wem wen weshalb woher wohin womit wofür worauf
+    hab habe hast hatte hätte habt würd würde würden wär wäre wären bin bist seid kannst könnte
+    könnten musst müsste sollst sollten willst will wollen mag möchte möchten geht gehts gibts gibt's
+    mal halt echt eben eig eigentl ja nee ne nen nem ner n so sowas irgendwie irgendwo irgendwas
+    gern gerne grad gerade jetzt schon noch immer einfach wirklich ganz ziemlich etwa ca bzw usw
+    überhaupt denn doch nun also quasi realistisch ungefähr grob kurz bisschen paar etwas
+    ich's gibt's is isses hat's
+    many much would will shall might got get gets getting gonna wanna really actually just like
+    stuff thing things now still already even also any some very quite pretty maybe u ur im ive
+    dont doesnt cant wont bc btw pls thx ok okay yeah
+    """.split()
 )
 
 

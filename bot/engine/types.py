@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.engine.catalog import Entry
+from bot.kb.documents import is_past
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class Source:
         return f"{self.title} › {self.section}"
 
     def is_stale(self, today: str) -> bool:
-        """Whether the section's review date (YYYY-MM or YYYY-MM-DD) has passed on `today` (YYYY-MM-DD)."""
-        return bool(self.review_by) and self.review_by[:10] < today[: len(self.review_by[:10])]
+        """Whether the section's review date has passed on `today` (YYYY-MM-DD)."""
+        return is_past(self.review_by, today)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,22 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tqdm import tqdm
 
 from bot.config import Settings
 from bot.ingest.formats import read_knowledge_file
-from bot.kb.documents import BadFileError, Chunk, chunk_document, iter_knowledge_files, parse_document
+from bot.kb.documents import (
+    BadFileError,
+    Chunk,
+    Stale,
+    chunk_document,
+    iter_knowledge_files,
+    parse_document,
+    stale_sections,
+)
 from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.kb.index import Manifest, data_collection_pattern, open_client, read_manifest, write_manifest
 from bot.kb.vocabulary import VOCABULARY_FILE, parse_vocabulary, vocabulary_chunk
@@ -41,6 +49,7 @@ class IngestReport:
     seconds: float = 0.0
     rebuilt: bool = False
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    stale: list[Stale] = field(default_factory=list)  # sections past their review date, ingested all the same
 
     @property
     def ok(self) -> bool:
@@ -79,6 +88,7 @@ def collect_chunks(settings: Settings, embeddings: KnowledgeEmbeddings, report: 
         report.files += 1
         chunks.extend(chunk_document(document, embeddings.count_tokens, embeddings.max_tokens))
     report.chunks = len(chunks)
+    report.stale = stale_sections(chunks, date.today().isoformat())
     return chunks
 
 

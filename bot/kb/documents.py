@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,37 @@ def _chunk(key: str, text: str, metadata: dict[str, Any]) -> Chunk:
     # Metadata is part of the identity: a new "as_of" must reach the stored chunk too.
     identity = json.dumps([text, metadata], ensure_ascii=False, sort_keys=True)
     return Chunk(id=hashlib.sha256(identity.encode()).hexdigest()[:24], key=key, text=text, metadata=metadata)
+
+
+def is_past(review_by: str, today: str) -> bool:
+    """Whether a review date (YYYY-MM or YYYY-MM-DD) has passed on `today` (YYYY-MM-DD).
+
+    A month means its whole month: "2027-05" is past from June 2027 on.
+    """
+    review_by = review_by.strip()[:10]
+    return bool(review_by) and review_by < today[: len(review_by)]
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A guide section past its review date."""
+
+    file: str
+    title: str
+    section: str
+    review_by: str
+
+
+def stale_sections(chunks: Iterable[Chunk], today: str) -> list[Stale]:
+    """The sections (first parts only) whose review date has passed, in file order."""
+    found = {
+        (c.metadata["file"], c.metadata["section"]): Stale(
+            c.metadata["file"], c.metadata["title"], c.metadata["section"], str(c.metadata.get("review_by", ""))
+        )
+        for c in chunks
+        if c.metadata.get("kind", SECTION) == SECTION and is_past(str(c.metadata.get("review_by", "")), today)
+    }
+    return [found[key] for key in sorted(found)]
 
 
 def iter_knowledge_files(root: Path) -> Iterator[Path]:

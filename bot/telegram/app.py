@@ -84,6 +84,7 @@ def add_handlers(application: Application) -> None:
             CommandHandler(["vergessen", "forget"], handlers.forget),
             CommandHandler("stats", staff.stats),
             CommandHandler(["luecken", "gaps"], staff.gaps),
+            CommandHandler(["veraltet", "stale"], staff.stale),
             CommandHandler("reload", staff.reload),
             CallbackQueryHandler(handlers.on_topic_button, pattern=callbacks.TOPIC),
             CallbackQueryHandler(handlers.on_question_button, pattern=callbacks.QUESTION),

@@ -1,4 +1,4 @@
-"""Staff commands (ADMIN_USER_IDS only): /stats, /luecken (/gaps), /reload.
+"""Staff commands (ADMIN_USER_IDS only): /stats, /luecken (/gaps), /veraltet (/stale), /reload.
 
 Everything slow (SQL, grouping, the chart, a re-ingest) runs in worker threads: users keep
 getting answers while staff look at reports or reload the knowledge base.
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from html import escape
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.ingest.sync import ingest
-from bot.kb.documents import BadFileError
+from bot.kb.documents import BadFileError, stale_sections
 from bot.kb.index import IndexUnavailableError
 from bot.telegram.handlers import send_html, ui_language
 from bot.telegram.reports import gaps_text, group_gaps, stats_chart, stats_text
@@ -62,6 +63,23 @@ async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     questions = await asyncio.to_thread(svc.store.gap_questions, days)
     grouped = await asyncio.to_thread(group_gaps, questions, svc.answerer.embeddings)
     await send_html(update, gaps_text(grouped, days, lang))
+
+
+async def stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Guide sections past their review date: what to check against the sources next."""
+    if not await _staff_only(update, context):
+        return
+    lang = ui_language(update)
+    sections = stale_sections(services(context).answerer.live.snapshot.index.chunks, date.today().isoformat())
+    if not sections:
+        await send_html(update, text(lang, "stale_none"))
+        return
+    lines = [text(lang, "stale_title", count=len(sections))]
+    lines += [
+        text(lang, "stale_line", title=escape(s.title), section=escape(s.section), review_by=escape(s.review_by))
+        for s in sections
+    ]
+    await send_html(update, "\n".join(lines))
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

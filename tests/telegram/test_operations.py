@@ -23,7 +23,7 @@ from bot.telegram.analytics import DAY_S, Store
 from bot.telegram.services import SERVICES_KEY
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm import FakeLLM
-from tests.helpers import REPO, ask, bot_settings, buttons, polling, start_telegram_bot, stored_rows
+from tests.helpers import MATCH_GUIDE, REPO, ask, bot_settings, buttons, polling, start_telegram_bot, stored_rows
 
 ADMIN = 900
 STAFF = {"admin_user_ids": frozenset({ADMIN})}
@@ -57,10 +57,36 @@ async def test_stats_for_staff_as_text_and_chart(api: FakeBotAPI, answerer: Answ
 
 async def test_staff_commands_are_refused_to_everyone_else(api: FakeBotAPI, answerer: Answerer, tmp_path: Path) -> None:
     async with polling(bot_settings(api, tmp_path, **STAFF), answerer):
-        for command in ("/stats", "/luecken", "/reload"):
+        for command in ("/stats", "/luecken", "/veraltet", "/reload"):
             reply = await ask(api, command)
             assert reply.params["text"] == "Dieser Befehl ist dem Team vorbehalten."
         assert not api.calls_of("sendPhoto")
+
+
+async def test_stale_lists_sections_past_their_review_date_and_answers_say_so(
+    api: FakeBotAPI, e5: KnowledgeEmbeddings, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "knowledge" / "de"
+    knowledge.mkdir(parents=True)
+    (knowledge / "live.md").write_text(
+        MATCH_GUIDE.replace('as_of: "2024-07"', 'as_of: "2024-07"\nreview_by: "2025-01"'), encoding="utf-8"
+    )
+    settings = bot_settings(api, tmp_path / "data", **STAFF).model_copy(
+        update={"knowledge_dir": tmp_path / "knowledge"}
+    )
+    report = ingest(settings, e5, show_progress=False)
+    assert [s.section for s in report.stale] == [
+        "Wie lange dauert ein Match?",
+        "Womit belohnen Zuschauer einen Creator?",
+    ]
+    async with polling(settings, Answerer.load(settings)):
+        listed = (await ask(api, "/veraltet", **from_admin(api))).params["text"]
+        assert (
+            "2 Abschnitte über ihrem Prüfdatum" in listed
+            and "Wie lange dauert ein Match? (prüfen bis 2025-01)" in listed
+        )
+        answer = (await ask(api, "Wie lange dauert ein Match?")).params["text"]
+        assert "5 Minuten" in answer and "Stand 2024-07 – kann veraltet sein." in answer
 
 
 async def test_gaps_group_similar_declined_questions(api: FakeBotAPI, answerer: Answerer, tmp_path: Path) -> None:
