@@ -105,9 +105,10 @@ _HOLDS = {
     ),
     Asked.NUMBER: re.compile(r"\d|\b(?:million\w*|milliard\w*|billion\w*|tausend|thousand|hundert)\b", re.IGNORECASE),
 }
-# The ranking window within which a section that holds what is asked, and more of the question's
-# terms, may overtake the nearest one; and the weights of those two signals. Tuned on the
-# tuning half of the real-world questions (tests/data/realworld_tune.jsonl), never the held-out half.
+# The window (on retrieval's ranking score) within which a section that holds what is asked, and
+# more of the question's terms, may overtake the first one; and the weights of those two signals.
+# Tuned on the tuning half of the real-world questions (tests/data/realworld_tune.jsonl) and the
+# golden set, never on the held-out half.
 RERANK_WINDOW = 0.02
 COVERAGE_WEIGHT = 0.02
 HOLDS_WEIGHT = 0.01

@@ -6,6 +6,7 @@ index catches them. The corpus is small, so a plain in-memory BM25 is both simpl
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -63,7 +64,10 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return stemmers[lang]
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str, lang: str) -> str:
+    """Snowball stems are pure functions of the word, and stemming is the engine's hottest loop:
+    the guides' vocabulary is small, so each word is stemmed once per process."""
     return str(_stemmer(lang).stemWord(word.lower()))
 
 
@@ -74,9 +78,14 @@ def join_digit_groups(text: str) -> str:
 
 def tokenize(text: str, lang: str) -> list[str]:
     """Lowercase, join digit groups ("260.000" -> "260000"), drop stopwords, stem."""
+    return list(_tokens(text, lang))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _tokens(text: str, lang: str) -> tuple[str, ...]:
+    # Guide sentences recur in every answer that quotes them: their tokens are computed once.
     words = _TOKEN.findall(join_digit_groups(text.lower()))
-    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return list(_stemmer(lang).stemWords(kept))
+    return tuple(stem(w, lang) for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
 class BM25:

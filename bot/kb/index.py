@@ -152,6 +152,7 @@ class KnowledgeIndex:
         record = next((c for c in chunks if c.metadata.get("kind") == VOCABULARY), None)
         self.vocabulary = Vocabulary.from_json(record.text) if record else Vocabulary()
         self._by_id = {c.id: c for c in self.chunks}
+        self._parent = {c.id: str(c.metadata.get("parent")) for c in chunks if c.is_question}
         self.size = len(chunks)  # sections and their declared questions, as stored
         self.languages = frozenset(c.metadata["lang"] for c in self.chunks)
 
@@ -202,11 +203,13 @@ class KnowledgeIndex:
         """
         where = {"lang": lang} if lang in self.languages else None
         try:
+            # Only ids and distances: the texts are in memory already, and shipping them from
+            # Chroma for every candidate was half the time of a warm answer.
             result = self._collection.query(
                 query_embeddings=[vector],
-                n_results=min(max(4 * k, QUERY_POOL), self.size),
+                n_results=min(max(2 * k, QUERY_POOL), self.size),
                 where=where,
-                include=["documents", "metadatas", "distances"],
+                include=["distances"],
             )
         except Exception as exc:
             if _is_not_found(exc):  # replaced twice by ingests since this index was opened
@@ -214,21 +217,14 @@ class KnowledgeIndex:
             raise IndexUnreachableError(f"The knowledge store does not answer: {exc}") from exc
         best: dict[str, float] = {}
         own: dict[str, float] = {}
-        for cid, doc, meta, dist in zip(
-            result["ids"][0],
-            (result["documents"] or [[]])[0],
-            (result["metadatas"] or [[]])[0],
-            (result["distances"] or [[]])[0],
-            strict=True,
-        ):
-            found = chunk_from_record(cid, doc or "", meta or {})
-            section = self._by_id.get(str(found.metadata.get("parent") if found.is_question else found.id))
-            if section is None:  # the vocabulary record, or a question whose section is gone
+        for cid, dist in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True):
+            section_id = self._parent.get(cid, cid)
+            if section_id not in self._by_id:  # the vocabulary record, or a question whose section is gone
                 continue
             similarity = 1.0 - float(dist)
-            best[section.id] = max(best.get(section.id, -1.0), similarity)
-            if not found.is_question:
-                own[section.id] = similarity
+            best[section_id] = max(best.get(section_id, -1.0), similarity)
+            if section_id == cid:
+                own[cid] = similarity
         # A section found only through its questions counts, for relevance, as the least similar text.
         floor = min(own.values(), default=min(best.values(), default=0.0))
         scored = [ScoredChunk(self._by_id[cid], score, own.get(cid, floor)) for cid, score in best.items()]
