@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from bot.config import Settings
 from bot.engine.answerability import FOLLOW_UP_MARGIN, Answerability, Judge
@@ -39,6 +40,17 @@ class Consultation:
     hits: list[Hit]
     relevance: float
     subject: str
+
+    def answer(self, question: str, language: str, **fields: Any) -> Answer:
+        """An `Answer` that carries what this turn's retrieval found, for the conversation to build on."""
+        return Answer(
+            question=question,
+            language=language,
+            confidence=self.relevance,
+            standalone_question=self.query,
+            subject=self.subject,
+            **fields,
+        )
 
 
 @dataclass(frozen=True)
@@ -171,17 +183,14 @@ class Answerer:
             meta = related.chunk.metadata
             message = text(lang, "out_of_scope_related", section=meta["section"], title=meta["title"])
         entry = self.catalog.entry(related.chunk.id) if related is not None else None
-        return Answer(
-            question=question,
+        return found.answer(
+            question,
+            lang,
             text=message,
-            suggestions=(entry,) if entry is not None else (),
-            language=lang,
             in_scope=False,
             declined=True,
-            confidence=found.relevance,
-            standalone_question=found.query,
-            subject=found.subject,
             topics=self.topics(lang),
+            suggestions=(entry,) if entry is not None else (),
         )
 
     def compose_extractive(self, covered: Covered) -> Answer:
@@ -192,15 +201,12 @@ class Answerer:
         body = "\n".join([composition.lead, *(f"• {p}" for p in composition.points)])
         sources = sources_of(composition.used)
         body = "\n\n".join([body, *closing_notes(sources, lang)])
-        return Answer(
-            question=question,
+        return found.answer(
+            question,
+            lang,
             text=body,
-            language=lang,
             in_scope=True,
             sources=sources,
-            confidence=found.relevance,
-            standalone_question=found.query,
-            subject=found.subject,
             suggestions=self.suggestions(composition.used, found.hits),
         )
 

@@ -171,18 +171,14 @@ class GenerativeResponder(Responder):
             return
         body, sources = map_citations(raw, covered)
         body = "\n\n".join([body, *closing_notes(sources, covered.language)])
-        found = covered.found
         yield Done(
-            Answer(
-                question=covered.question,
+            covered.found.answer(
+                covered.question,
+                covered.language,
                 text=body,
-                language=covered.language,
                 in_scope=True,
                 sources=sources,
-                confidence=found.relevance,
-                standalone_question=found.query,
-                subject=found.subject,
-                suggestions=self.answerer.suggestions(found.hits[:1], found.hits),
+                suggestions=self.answerer.suggestions(covered.found.hits[:1], covered.found.hits),
                 numbered=True,
             )
         )
