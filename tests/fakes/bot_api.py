@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import LoopbackServer
+
 BOT_USER = {
     "id": 777000111,
     "is_bot": True,
@@ -105,7 +107,7 @@ class ApiError(Exception):
 
 
 @dataclass
-class FakeBotAPI:
+class FakeBotAPI(LoopbackServer):
     """The server plus the state a test inspects and steers."""
 
     token: str = "123456:TEST-TOKEN"
@@ -123,29 +125,21 @@ class FakeBotAPI:
         self._changed = asyncio.Condition()
         self._stopping = False
         self._polling = False
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        # Cancel handlers of dropped connections, or parked long polls outlive the test.
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> str:
+        return f"{await self.serve()}/bot"
 
     async def stop(self) -> None:
         self._stopping = True
         async with self._changed:
             self._changed.notify_all()
-        if self._runner:
-            await self._runner.cleanup()
+        await self.close()
 
     # -- what tests do -----------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import LoopbackServer
+
 Reply = Callable[[list[dict[str, Any]]], str]
 
 
@@ -28,7 +30,7 @@ def cite_first_source(messages: list[dict[str, Any]]) -> str:
 
 
 @dataclass
-class FakeLLM:
+class FakeLLM(LoopbackServer):
     """Both protocols on one port; `reply` decides the text from the request's messages."""
 
     reply: Reply = cite_first_source
@@ -40,26 +42,17 @@ class FakeLLM:
     garble_after: int | None = None  # send broken JSON after this many chunks
     requests: list[dict[str, Any]] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._openai)
         app.router.add_post("/api/chat", self._ollama)
         app.router.add_get("/v1/models", self._openai_models)
         app.router.add_get("/api/tags", self._ollama_tags)
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> str:
+        return await self.serve()
 
     async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
+        await self.close()
 
     async def _openai_models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model"}]})
