@@ -152,8 +152,12 @@ def coverage(
     total = sum(weights.values())
     if not total:
         return 1.0
-    found = sum(w for t, w in weights.items() if t in section_terms or aliases.group_of(t, lang) in section_terms)
-    return found / total
+    return sum(w for t, w in weights.items() if mentions(t, section_terms, aliases, lang)) / total
+
+
+def mentions(term: str, section_terms: frozenset[str], aliases: AliasMap, lang: str) -> bool:
+    """Whether a section uses the term, or a word of the same alias group."""
+    return term in section_terms or aliases.group_of(term, lang) in section_terms
 
 
 class Judge:
@@ -214,8 +218,14 @@ class Judge:
         specific = self.most_specific(terms, lang)
         # A figure is the most expensive thing to get wrong: a question for one must land on a
         # section about its most specific word, or a sure-looking number answers another question.
-        if kind and specific and query == question and not covers(specific, chosen, self.retriever, lang):
-            return Judgement(False, ordered, related, f"the section does not mention {specific!r}")
+        if (
+            kind
+            and specific
+            and query == question
+            and not mentions(specific, section_terms, self.retriever.aliases, lang)
+        ):
+            # The reason is logged: it names no word of the question, logs carry no user text.
+            return Judgement(False, ordered, related, "the section does not mention the question's rarest word")
         return Judgement(True, ordered)
 
     def most_specific(self, terms: Sequence[str], lang: str) -> str | None:
@@ -223,8 +233,3 @@ class Judge:
         bm25 = self.retriever.keyword_index(lang)[1]
         known = [t for t in terms if t in bm25.vocabulary]
         return max(known, key=bm25.idf) if known else None
-
-
-def covers(term: str, hit: Hit, retriever: Retriever, lang: str) -> bool:
-    section_terms = retriever.section_terms(hit.chunk)
-    return term in section_terms or retriever.aliases.group_of(term, lang) in section_terms

@@ -101,11 +101,7 @@ class BM25:
             df.update(tf.keys())
         n = len(documents)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-
-    @property
-    def vocabulary(self) -> frozenset[str]:
-        """Every stemmed term of the indexed documents."""
-        return frozenset(self._idf)
+        self.vocabulary = frozenset(self._idf)  # every stemmed term of the indexed documents
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, 0.0)

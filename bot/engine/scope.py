@@ -62,10 +62,9 @@ class ScopeCheck:
         self._vocabulary = {lang: frozenset(words) for lang, words in vocabulary.items()}
         self._sorted = {lang: sorted(words) for lang, words in self._vocabulary.items()}
         self._aliases = aliases or AliasMap({})
-        self._context = {
-            lang: tuple(sorted({w.lower() for w in words}, key=len, reverse=True))
-            for lang, words in (context or {}).items()
-        }
+        self._context = {lang: frozenset(w.lower() for w in words) for lang, words in (context or {}).items()}
+        # Compounds count by their last part ("Friseursalon"); parts shorter than 4 letters are too common.
+        self._context_tails = {lang: tuple(w for w in words if len(w) >= 4) for lang, words in self._context.items()}
 
     def unknown_terms(self, question: str, lang: str) -> list[str]:
         """Nouns and names in the question that no guide mentions."""
@@ -100,7 +99,7 @@ class ScopeCheck:
     def sets_the_scene(self, word: str, lang: str) -> bool:
         """A context word from the vocabulary, or a compound ending in one ("Friseursalon")."""
         word = word.lower()
-        return any(word == c or (len(c) >= 4 and word.endswith(c)) for c in self._context.get(lang, ()))
+        return word in self._context.get(lang, ()) or word.endswith(self._context_tails.get(lang, ()))
 
     def _alias_known(self, root: str, lang: str, known: frozenset[str]) -> bool:
         group = self._aliases.group_of(root, lang)
