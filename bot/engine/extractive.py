@@ -21,7 +21,7 @@ MAX_POINTS = 4
 MAX_LIST_ITEMS = 8  # an announced list is shown whole (within reason)
 BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
 _NO_SPLIT_BEFORE = re.compile(
-    r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|No|\d{1,2})\.$"
+    r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|No|Art|Abs|Az|Rn|Ziff|lit|\d{1,2})\.$"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"“(\d])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.extractive import compose
+from bot.engine.extractive import compose, split_sentences
 from bot.engine.retrieval import Hit
 from bot.kb.documents import Chunk
 
@@ -33,3 +33,11 @@ def test_without_a_list_the_best_matching_sentences_follow_the_lead() -> None:
     composition = compose("Wo sitzt TikTok?", "de", [hit(body)], lambda term: 1.0)
     assert composition.lead == "TikTok startete 2016."
     assert "Der Sitz ist in Peking." in composition.points
+
+
+def test_legal_citations_stay_inside_their_sentence() -> None:
+    body = "Antworten Sie binnen eines Monats (Art. 12 Abs. 3 DSGVO). Danach folgt der nächste Satz."
+    assert split_sentences(body) == [
+        "Antworten Sie binnen eines Monats (Art. 12 Abs. 3 DSGVO).",
+        "Danach folgt der nächste Satz.",
+    ]
