@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         help="score the held-out real-world half (same as --set held-out)",
     )
     sub.add_parser("bench", help="measure quality, latency, cold start, ingest and memory; writes docs/BENCHMARKS.md")
+    sub.add_parser("calibrate", help="fit the answerability decision on the golden set and the tuning halves")
     sub.add_parser("load", help="only the load test: highest sustained rate, memory over 10,000 chats")
     own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
     own.add_argument("sources", type=Path, help="folder of plain-text source excerpts")
@@ -64,13 +65,17 @@ def main(argv: list[str] | None = None) -> int:
 
         run_benchmarks(settings)
         return 0
-    from bench.evaluation import run_eval_command
-
     try:
         answerer = Answerer.load(settings)
     except (IndexUnavailableError, EmbeddingModelError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.command == "calibrate":
+        from bench.calibrate import run_calibration
+
+        return run_calibration(settings, answerer)
+    from bench.evaluation import run_eval_command
+
     return run_eval_command(
         settings, answerer, args.baseline, args.fusions, args.json, args.answer_mode, args.question_set
     )

@@ -31,8 +31,9 @@ from bot.kb.language import detect_language
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 GOLDEN_PATH = DATA / "golden.jsonl"
-# Questions typed the way owners type, written by someone who had not read the guides; the
-# held-out half is scored, never tuned on (tests/test_question_sets.py keeps the halves apart).
+# Questions typed the way owners type, written by people who had not read the guides (the tuning
+# half grew by a second, independent batch, ids "rw2-"); the held-out half is scored, never tuned
+# or calibrated on (tests/ingest/test_guides.py keeps the halves apart).
 QUESTION_SETS = {
     "golden": GOLDEN_PATH,
     "tune": DATA / "realworld_tune.jsonl",

