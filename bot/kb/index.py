@@ -123,6 +123,10 @@ def _is_not_found(exc: Exception) -> bool:
     return "does not exist" in str(exc) or exc.__class__.__name__ in {"NotFoundError", "InvalidCollectionException"}
 
 
+def _place(chunk: Chunk) -> tuple[str, str]:
+    return (str(chunk.metadata["file"]), str(chunk.metadata["section"]))
+
+
 def chunk_from_record(chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
     key = f"{metadata['file']}#{metadata['section']}#{metadata.get('part', 0)}"
     return Chunk(id=chunk_id, key=key, text=text, metadata=dict(metadata))
@@ -152,8 +156,9 @@ class KnowledgeIndex:
         record = next((c for c in chunks if c.metadata.get("kind") == VOCABULARY), None)
         self.vocabulary = Vocabulary.from_json(record.text) if record else Vocabulary()
         self._by_id = {c.id: c for c in self.chunks}
-        self._parent = {c.id: str(c.metadata.get("parent")) for c in chunks if c.is_question}
-        self.size = len(chunks)  # sections and their declared questions, as stored
+        first_parts = {_place(c): c.id for c in self.chunks if c.metadata.get("part", 0) == 0}
+        self._parent = {c.id: first_parts.get(_place(c), "") for c in chunks if c.finds_section}
+        self.size = len(chunks)  # sections and the questions and sentences that find them, as stored
         self.languages = frozenset(c.metadata["lang"] for c in self.chunks)
 
     @classmethod
@@ -199,7 +204,8 @@ class KnowledgeIndex:
     def dense_search(self, vector: list[float], k: int, lang: str | None) -> list[ScoredChunk]:
         """Nearest sections by cosine similarity, restricted to `lang` when it has chunks.
 
-        A section scores as well as the closer of its own text and the questions it declares.
+        A section scores as well as the closest of its own text, the questions it declares and (in a
+        document not written as a guide) its sentences.
         """
         where = {"lang": lang} if lang in self.languages else None
         try:

@@ -122,7 +122,7 @@ def test_answers_carry_the_original_sources_with_urls(answerer: Answerer) -> Non
 
 
 def test_every_calibration_weighs_every_signal() -> None:
-    signals = Signals(0.1, 0.1, 0.2, 1.0, True, False, True, 0, 0, 2.0, False)
+    signals = Signals(0.1, 0.1, 0.2, 1.0, True, False, True, 0, 0, 2.0, False, True)
     for model, calibration in CALIBRATIONS.items():
         for weights in calibration:
             assert len(weights) == len(signals.vector()) + 1, f"refit {model}: python -m bench calibrate"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.engine.extractive import compose, split_sentences
+from bot.engine.extractive import compose
 from bot.engine.retrieval import Hit
 from bot.kb.documents import Chunk
+from bot.kb.sentences import split_sentences
 
 FINES = """Ja, TikTok wurde mehrfach bestraft. Bekannte Beispiele:
 - Die FTC einigte sich 2019 auf 5,7 Millionen US-Dollar.

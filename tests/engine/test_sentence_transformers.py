@@ -16,7 +16,7 @@ def test_minilm_backend_ingests_and_answers(small_kb: Settings) -> None:
     assert embeddings.dimension == 384
 
     report = ingest(settings, embeddings, show_progress=False)
-    assert report.ok and report.chunks == 4
+    assert report.ok and report.chunks == 12
 
     answer = Answerer.load(settings).ask("When did Musical.ly merge into TikTok?")
     assert answer.in_scope

@@ -89,7 +89,7 @@ def test_ingest_and_answers_go_through_the_server(
     assert ingest_cli.main(["--quiet"]) == 0
     assert ingest_cli.main(["--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "4 added, 0 changed, 0 removed" in out[0]
+    assert "12 added, 0 changed, 0 removed" in out[0]
     assert "0 added, 0 changed, 0 removed (0 embedded)" in out[1]
 
     answer = Answerer.load(settings).ask("Wie lange dauert ein Match im LIVE?")
@@ -99,7 +99,7 @@ def test_ingest_and_answers_go_through_the_server(
     guide = settings.knowledge_dir / "de" / "live.md"
     guide.write_text(guide.read_text(encoding="utf-8").replace("5 Minuten", "7 Minuten"), encoding="utf-8")
     assert ingest_cli.main(["--quiet"]) == 0
-    assert "0 added, 1 changed, 0 removed" in capsys.readouterr().out
+    assert "1 added, 1 changed, 1 removed" in capsys.readouterr().out  # the section and its edited sentence
     assert "7 Minuten" in Answerer.load(settings).ask("Wie lange dauert ein Match im LIVE?").text
 
 

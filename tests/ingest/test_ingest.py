@@ -41,7 +41,7 @@ def test_second_run_on_unchanged_files_changes_nothing(
     first = live(small_kb)
     assert ingest_cli.main(["--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("2 files, 4 chunks: 4 added, 0 changed, 0 removed")
+    assert out[0].startswith("2 files, 12 chunks: 12 added, 0 changed, 0 removed")
     assert "0 added, 0 changed, 0 removed (0 embedded)" in out[1]
     assert live(small_kb) == first
 
@@ -54,7 +54,9 @@ def test_edited_and_deleted_files_update_the_index(small_kb: Settings, e5: Knowl
 
     report = ingest(small_kb, e5, show_progress=False)
 
-    assert (report.added, report.changed, report.removed, report.embedded) == (0, 1, 2, 1)
+    # The edited section and its new sentence are embedded; the old sentence and the deleted
+    # guide's section and sentences go. Nothing else is touched.
+    assert (report.added, report.changed, report.removed, report.embedded) == (1, 1, 7, 2)
     answer = Answerer.load(small_kb).ask("Wie lange dauert ein Match im LIVE?")
     assert "7 Minuten" in answer.text
     assert all(source.file == "de/live.md" for source in answer.sources)
@@ -70,7 +72,7 @@ def test_edited_and_deleted_files_update_the_index(small_kb: Settings, e5: Knowl
 def test_rebuild_starts_clean(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
     ingest(small_kb, e5, show_progress=False)
     report = ingest(small_kb, e5, rebuild=True, show_progress=False)
-    assert report.rebuilt and report.embedded == report.chunks == 4
+    assert report.rebuilt and report.embedded == report.chunks == 12
 
 
 def test_failure_mid_ingest_leaves_previous_index_answering(
@@ -137,7 +139,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(
     assert reasons["broken.md"].startswith("malformed front matter")
     assert reasons["slides.pdf"].startswith("broken PDF")
     assert reasons["slides.pptx"].startswith("unsupported format .pptx")
-    assert "2 files, 4 chunks" in captured.out
+    assert "2 files, 12 chunks" in captured.out
     assert Answerer.load(small_kb).ask("When did Douyin launch?").in_scope
 
 
