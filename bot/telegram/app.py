@@ -91,10 +91,12 @@ def add_handlers(application: Application) -> None:
             CallbackQueryHandler(handlers.on_feedback_button, pattern=callbacks.FEEDBACK),
             CallbackQueryHandler(handlers.on_sources_button, pattern=callbacks.SOURCES),
             CallbackQueryHandler(handlers.on_forget_button, pattern=callbacks.FORGET),
+            CallbackQueryHandler(handlers.on_unknown_button),
             InlineQueryHandler(handlers.answer_inline),
-            MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, handlers.answer_question),
+            # Only messages people send: a channel's posts are not questions to the bot.
+            MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, handlers.answer_question),
             MessageHandler(
-                ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.UpdateType.EDITED, handlers.explain_text_only
+                ~filters.TEXT & ~filters.StatusUpdate.ALL & filters.UpdateType.MESSAGE, handlers.explain_text_only
             ),
         ]
     )

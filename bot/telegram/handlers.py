@@ -81,7 +81,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer(text(lang, "not_allowed"), show_alert=True)
     elif update.inline_query:
         await update.inline_query.answer([], cache_time=0, is_personal=True)
-    elif update.effective_message and update.effective_chat:
+    elif update.effective_message and update.effective_chat and user is not None:  # not a channel post
         message = update.effective_message
         private = update.effective_chat.type == ChatType.PRIVATE
         if private or _addressed_question(message, context) is not None:
@@ -144,7 +144,7 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers a text message: in private chats always, in groups only when addressed."""
     message = update.effective_message
-    if message is None:
+    if message is None or update.effective_user is None:  # posted as a channel or an anonymous admin
         return
     question = _addressed_question(message, context)
     if question is not None:
@@ -239,6 +239,14 @@ async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await query.edit_message_text(text(lang, "forget_cancelled"))
 
 
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a button this version does not know (an old message, a tampered client): the
+    client stops spinning and says why."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(text(ui_language(update), "expired"))
+
+
 async def answer_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offers an answer card for `@bot question` in any chat."""
     query = update.inline_query
@@ -308,12 +316,14 @@ def _addressed_question(message: Message, context: ContextTypes.DEFAULT_TYPE) ->
     raw = message.text or ""
     if message.chat.type == ChatType.PRIVATE:
         return raw
-    mention = f"@{context.bot.username}"
+    # The whole username only: "@berater_bot2", "@berater_bot_helper" and "info@berater_bot.de" are
+    # someone (or something) else.
+    mention = re.compile(rf"(?<![\w@.])@{re.escape(context.bot.username)}(?![\w@]|\.\w)", re.IGNORECASE)
     replied = message.reply_to_message
     to_bot = bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
-    if mention.lower() not in raw.lower() and not to_bot:
+    if not mention.search(raw) and not to_bot:
         return None
-    return re.sub(re.escape(mention), "", raw, flags=re.IGNORECASE).strip()
+    return mention.sub("", raw).strip()
 
 
 async def send_html(update: Update, html: str, markup: object | None = None) -> None:

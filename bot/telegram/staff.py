@@ -12,6 +12,7 @@ from datetime import date
 from html import escape
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.ingest.sync import ingest
@@ -55,8 +56,15 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The most frequent declined or 👎-rated questions, similar ones grouped."""
+    """The most frequent declined or 👎-rated questions, similar ones grouped.
+
+    They are other users' words: shown in a private chat only, never into a group.
+    """
     if not await _staff_only(update, context):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await send_html(update, text(ui_language(update), "private_only"))
         return
     svc = services(context)
     lang, days = ui_language(update), _period(context, PERIODS[-1])

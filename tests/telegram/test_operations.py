@@ -23,7 +23,17 @@ from bot.telegram.analytics import DAY_S, Store
 from bot.telegram.services import SERVICES_KEY
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm import FakeLLM
-from tests.helpers import MATCH_GUIDE, REPO, ask, bot_settings, buttons, polling, start_telegram_bot, stored_rows
+from tests.helpers import (
+    GROUP,
+    MATCH_GUIDE,
+    REPO,
+    ask,
+    bot_settings,
+    buttons,
+    polling,
+    start_telegram_bot,
+    stored_rows,
+)
 
 ADMIN = 900
 STAFF = {"admin_user_ids": frozenset({ADMIN})}
@@ -283,3 +293,15 @@ async def test_sigterm_while_answering_sends_the_answer_before_exit(
     assert len(final) == 1 and final[0].status == 200  # finished after the signal, sent once
     _, stderr = await process.communicate()
     assert b"Traceback" not in stderr
+
+
+async def test_gaps_never_show_other_users_questions_in_a_group(
+    api: FakeBotAPI, answerer: Answerer, tmp_path: Path
+) -> None:
+    async with polling(bot_settings(api, tmp_path, **STAFF), answerer) as app:
+        assert "Dazu steht nichts" in (await ask(api, "Was kostet ein Döner in Berlin?", chat_id=5)).params["text"]
+        app.bot_data[SERVICES_KEY].store.flush()
+        in_group = await ask(api, "/luecken", chat_id=GROUP, chat_type="supergroup", user=api.user(ADMIN))
+        assert "nur im privaten Chat" in in_group.params["text"] and "Döner" not in in_group.params["text"]
+        privately = await ask(api, "/luecken", **from_admin(api))
+        assert "Döner" in privately.params["text"]

@@ -381,3 +381,38 @@ async def test_run_command_serves_telegram_and_stops_cleanly_on_sigterm(api: Fak
     _, stderr = await process.communicate()
     assert b"Traceback" not in stderr
     assert api.token.encode() not in stderr  # the token never reaches the logs
+
+
+async def test_only_a_mention_of_the_whole_bot_name_addresses_it(api: FakeBotAPI, bot: Any) -> None:
+    for text in (
+        "@tiktok_berater_bot2 Wie lange dauert ein Match?",
+        "@tiktok_berater_bot_helper Wie lange dauert ein Match?",
+        "Schreib an info@tiktok_berater_bot.de, wie lange dauert ein Match?",
+    ):
+        await api.send_text(text, chat_id=GROUP, chat_type="supergroup")
+    addressed = await ask(
+        api, "Hallo @TikTok_Berater_Bot, wie lange dauert ein Match?", chat_id=GROUP, chat_type="supergroup"
+    )
+    assert "Minuten" in addressed.params["text"]
+    assert len(api.sent_to(GROUP)) == 1  # only the real mention got an answer
+
+
+async def test_channel_posts_and_senderless_messages_get_no_reply_and_no_apology(api: FakeBotAPI, bot: Any) -> None:
+    channel = -100777
+    post = api.message_update("@tiktok_berater_bot Wie lange dauert ein Match?", chat_id=channel, chat_type="channel")
+    del post["message"]["from"]
+    await api.push({"channel_post": post["message"]})
+    anonymous = api.message_update(
+        "@tiktok_berater_bot Wie lange dauert ein Match?", chat_id=GROUP, chat_type="supergroup"
+    )
+    del anonymous["message"]["from"]
+    await api.push(anonymous)
+    assert "Minuten" in (await ask(api, "Wie lange dauert ein Match?")).params["text"]  # handled after both
+    assert api.sent_to(channel) == [] and api.sent_to(GROUP) == []
+
+
+async def test_a_button_this_version_does_not_know_is_answered_not_left_spinning(api: FakeBotAPI, bot: Any) -> None:
+    reply = await ask(api, "Wie lange dauert ein Match?")
+    await api.press("legacy:button-from-an-old-version", as_message(reply))
+    answered = await api.wait_for("answerCallbackQuery")
+    assert "nicht mehr aktuell" in answered[0].params["text"]
