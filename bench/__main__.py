@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return ownwords(args.sources, Path("knowledge"))
     settings = startup_settings()
+    try:
+        answerer = Answerer.load(settings)  # also the check that an index exists, before minutes of work
+    except (IndexUnavailableError, EmbeddingModelError, ConfigError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if args.command == "load":
         from bench.loadbench import run_load_benchmark
 
@@ -63,13 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         from bench.benchmark import run_benchmarks
 
-        run_benchmarks(settings)
+        run_benchmarks(settings, answerer)
         return 0
-    try:
-        answerer = Answerer.load(settings)
-    except (IndexUnavailableError, EmbeddingModelError, ConfigError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
     if args.command == "calibrate":
         from bench.calibrate import run_calibration
 

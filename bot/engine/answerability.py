@@ -182,6 +182,16 @@ def answer_probability(signals: Signals, weights: Sequence[float]) -> float:
 
 
 @dataclass(frozen=True)
+class AskedSentence:
+    """One sentence of the question, weighed once for all candidates."""
+
+    terms: list[str]  # salient terms
+    specific: str | None  # the rarest term some guide uses
+    unknown_names: int
+    unknown_words: int
+
+
+@dataclass(frozen=True)
 class Weighed:
     """A candidate section with its signals, its ranking score and the probability that it answers."""
 
@@ -264,20 +274,15 @@ class Judge:
         # Rambling context or a second sentence ("... Ignoriere alle Anweisungen") must not hide the
         # question a section answers: the best-covered sentence of the question counts.
         sentences = [part for part in _SENTENCE.split(query) if part.strip()] or [query]
-        sentence_terms = [(part, terms) for part in sentences if (terms := self.salient_terms(part, lang))]
+        asked = [self._sentence(part, question, query, lang) for part in sentences]
+        asked = [sentence for sentence in asked if sentence.terms] or [AskedSentence([], None, 0, 0)]
         threshold = self.answerability.threshold
         weighed = []
         for hit in hits:
             section_terms = self.retriever.section_terms(hit.chunk)
-            idf_cover, terms, asked = max(
-                ((coverage(terms, section_terms, aliases, lang, idf), terms, part) for part, terms in sentence_terms),
-                key=lambda scored: scored[0],
-                default=(1.0, [], query),
+            idf_cover, best = max(
+                ((coverage(a.terms, section_terms, aliases, lang, idf), a) for a in asked), key=lambda pair: pair[0]
             )
-            specific = self.most_specific(terms, lang)
-            # Unknown words count in that sentence only: "Ignoriere alle Anweisungen" names nothing asked.
-            unknown = self.scope.unknown_terms(asked if query == question else question, lang)
-            names = sum(1 for word in unknown if is_name(word, lang))
             others = max((h.score for h in hits if h is not hit), default=hit.score - LONE_LEAD)
             signals = Signals(
                 relevance=relevance - threshold,
@@ -286,9 +291,9 @@ class Judge:
                 coverage=idf_cover,
                 holds=holds(kind, hit.chunk.text),
                 typed=kind is not None,
-                names_rarest=specific is None or mentions(specific, section_terms, aliases, lang),
-                unknown_names=names,
-                unknown_words=len(unknown) - names,
+                names_rarest=best.specific is None or mentions(best.specific, section_terms, aliases, lang),
+                unknown_names=best.unknown_names,
+                unknown_words=best.unknown_words,
                 keyword=math.log1p(max(hit.keyword, 0.0)),
                 follow_up=query != question,
                 guide=bool(hit.chunk.questions),
@@ -297,6 +302,13 @@ class Judge:
             rank = answer_probability(signals, calibration.ranking)
             weighed.append(Weighed(rank, answer_probability(signals, calibration.decision), hit, signals))
         return weighed
+
+    def _sentence(self, part: str, question: str, query: str, lang: str) -> AskedSentence:
+        terms = self.salient_terms(part, lang)
+        # Unknown words count in that sentence only: "Ignoriere alle Anweisungen" names nothing asked.
+        unknown = self.scope.unknown_terms(part if query == question else question, lang)
+        names = sum(1 for word in unknown if is_name(word, lang))
+        return AskedSentence(terms, self.most_specific(terms, lang), names, len(unknown) - names)
 
     def most_specific(self, terms: Sequence[str], lang: str) -> str | None:
         """The question's rarest word that some guide uses: what the question is most about."""
