@@ -125,8 +125,8 @@ CALIBRATIONS: dict[str, Calibration] = {
     ),
 }
 # Above one half on purpose: a sure-looking wrong answer costs an owner more than an honest "not in
-# my guides" with a pointer (cross-validated at 0.6: 2.6 points fewer wrong answers than at 0.5,
-# for 2.9 points fewer facts; `python -m bench calibrate` prints the whole curve).
+# my guides" with a pointer (cross-validated at 0.6: 2.4 points fewer wrong answers than at 0.5,
+# for 3.5 points fewer facts; `python -m bench calibrate` prints the whole curve).
 ANSWER_PROBABILITY = 0.6
 
 
