@@ -142,18 +142,18 @@ def holds(kind: Asked | None, text: str) -> bool:
 
 @dataclass(frozen=True)
 class Signals:
-    """What the decision weighs about the chosen section; `vector` is the model's input."""
+    """What ranking and decision weigh about one candidate section; `vector` is the models' input."""
 
     relevance: float  # best section text vs the question, minus the model's threshold
-    closeness: float  # the chosen section (its declared questions included), minus the threshold
-    lead: float  # how far the chosen section ranks ahead of the next one
+    closeness: float  # this section (its declared questions and sentences included), minus the threshold
+    lead: float  # how far this section ranks ahead of the best other candidate (negative if behind)
     coverage: float  # rarity-weighted share of the best-covered question sentence's terms
     holds: bool  # the section holds the kind of information asked for (True when none is asked)
     typed: bool  # the question asks for an amount, a duration, a date or a count
     names_rarest: bool  # the section mentions the question's rarest known word
     unknown_names: int  # names in the question no guide mentions ("Pinterest", "Khaby")
     unknown_words: int  # other words no guide uses, alias and typo tolerance applied
-    keyword: float  # log(1 + BM25 score) of the chosen section
+    keyword: float  # log(1 + BM25 score) of this section
     follow_up: bool  # the question leans on the conversation for its subject
     guide: bool  # the section declares its questions (a guide), rather than being found by sentences
 
