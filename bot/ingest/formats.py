@@ -4,13 +4,20 @@ Agencies have HTML pages, saved web pages, PDFs and Word files, not just Markdow
 is reduced to headings and paragraphs, so chunking by sections (and citing "guide › section")
 works the same for all of them. Whatever cannot be read raises `BadFileError` with the reason
 ingest shows next to the skipped file.
+
+The size limit holds for what a file becomes, not only for the file on disk: a DOCX is a zip and a
+PDF holds compressed streams, and a few hundred KB of either can unpack to gigabytes (a 457 KB DOCX
+of 150 MB XML once held ingest for minutes). Both are unpacked within `_expansion_limit`, and the
+text any file yields is held to the limit a Markdown file has.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +25,7 @@ from bot.kb.documents import BadFileError
 
 _SPACE = re.compile(r"[ \t\u00a0]+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+_EXPANSION_FACTOR = 10
 
 
 def read_knowledge_file(path: Path, max_bytes: int) -> str:
@@ -32,10 +40,37 @@ def read_knowledge_file(path: Path, max_bytes: int) -> str:
     raw = path.read_bytes()
     if not raw.strip():
         raise BadFileError("empty file")
-    return reader(raw, path)
+    return reader(raw, path, max_bytes)
 
 
-def _text(raw: bytes, path: Path) -> str:
+def _expansion_limit(max_bytes: int) -> int:
+    """What a DOCX or PDF within `max_bytes` may unpack to: ten times as much.
+
+    A real file unpacks to its text, the markup around it and its images. Word's XML and a PDF's
+    text operators take about twice the bytes of the text they carry (measured: 1.9 MB of
+    formatted text, 4.2 MB unpacked DOCX; 2.8 MB of text, 4.7 MB of PDF page contents), and images
+    do not shrink in a zip; so a file whose text fits the limit stays well below ten times it,
+    while a bomb unpacks to hundreds of times its size. Following MAX_FILE_BYTES, whoever allows
+    larger files allows larger contents; at the default 2 MB, parsing stops at 20 MB.
+    """
+    return _EXPANSION_FACTOR * max_bytes
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB".replace(".0 MB", " MB")
+
+
+def _bounded(parts: Iterable[str], max_bytes: int) -> Iterator[str]:
+    """The parts, refused as soon as their text together outgrows what a Markdown file may hold."""
+    total = 0
+    for part in parts:
+        total += len(part.encode("utf-8"))
+        if total > max_bytes:
+            raise BadFileError(f"more than {_megabytes(max_bytes)} of text (the limit for a knowledge file)")
+        yield part
+
+
+def _text(raw: bytes, path: Path, max_bytes: int) -> str:
     if b"\x00" in raw:
         raise BadFileError("binary content, not text")
     try:
@@ -67,7 +102,7 @@ _NOISE_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary"
 _BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td", "th", "dt", "dd")
 
 
-def _html(raw: bytes, path: Path) -> str:
+def _html(raw: bytes, path: Path, max_bytes: int) -> str:
     """Main text only (navigation, banners, scripts dropped); h1 is the title, h2-h6 sections."""
     from bs4 import BeautifulSoup, Tag
 
@@ -118,20 +153,35 @@ def _canonical(soup: Any) -> str:
 
 # -- PDF -------------------------------------------------------------------------------------
 
+# Every page is parsed on its own, and page objects compress so well that a small file can hold
+# 100,000 of them; a guide longer than this is a book to split anyway.
+_MAX_PDF_PAGES = 2_000
 
-def _pdf(raw: bytes, path: Path) -> str:
+
+def _pdf(raw: bytes, path: Path, max_bytes: int) -> str:
     """Text of every page, words broken at line ends joined again; outline entries become sections."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PdfReadError
 
+    limit = _expansion_limit(max_bytes)
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise BadFileError("encrypted PDF (remove the password and save it again)")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = str(reader.metadata.get("/Title") or "").strip() if reader.metadata else ""
+        with apply_configuration(  # pypdf's caps on what one stream decompresses to, 75 MB by default
+            zlib_maximum_output_length=limit,
+            lzw_maximum_output_length=limit,
+            run_length_maximum_output_length=limit,
+            array_based_stream_maximum_output_length=limit,
+        ):
+            reader = PdfReader(io.BytesIO(raw))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise BadFileError("encrypted PDF (remove the password and save it again)")
+            if len(reader.pages) > _MAX_PDF_PAGES:
+                raise BadFileError(f"{len(reader.pages):,} pages (limit {_MAX_PDF_PAGES:,})")
+            pages = list(_bounded(_pdf_pages(reader, limit), max_bytes))
+            title = str(reader.metadata.get("/Title") or "").strip() if reader.metadata else ""
     except BadFileError:
         raise
+    except LimitReachedError as exc:  # pypdf's caps, on stream sizes among them
+        raise BadFileError(f"too large once unpacked (limit {_megabytes(limit)}): {str(exc)[:120]}") from None
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BadFileError(f"broken PDF: {str(exc)[:120] or exc.__class__.__name__}") from None
     except Exception as exc:  # pypdf raises many kinds on damaged files; a skip beats a crash
@@ -142,6 +192,21 @@ def _pdf(raw: bytes, path: Path) -> str:
     if not text.strip():
         raise BadFileError("no extractable text (scanned PDF? run OCR first)")
     return f"{_front_matter(title=title or path.stem, source=path.name)}{text}\n"
+
+
+def _pdf_pages(reader: Any, limit: int) -> Iterator[str]:
+    """Each page's text, once the page contents read so far stay within `limit`.
+
+    pypdf bounds each stream, not the file: pages may share one large content stream, and each
+    page parses it again, so the contents are counted per page, as the text extraction sees them.
+    """
+    unpacked = 0
+    for page in reader.pages:
+        contents = page.get_contents()
+        unpacked += len(contents.get_data()) if contents is not None else 0
+        if unpacked > limit:
+            raise BadFileError(f"the page contents unpack to more than {_megabytes(limit)} (the limit)")
+        yield page.extract_text() or ""
 
 
 def _paragraphs(page: str) -> str:
@@ -168,16 +233,17 @@ def _paragraphs(page: str) -> str:
 # -- DOCX ------------------------------------------------------------------------------------
 
 
-def _docx(raw: bytes, path: Path) -> str:
+def _docx(raw: bytes, path: Path, max_bytes: int) -> str:
     """Word headings become Markdown headings, list paragraphs items, tables 'cell | cell' lines."""
     import docx
 
+    package = _unpacked_zip(raw, _expansion_limit(max_bytes))
     try:
-        document = docx.Document(io.BytesIO(raw))
-    except Exception as exc:  # not a zip, not a Word document, damaged parts
+        document = docx.Document(io.BytesIO(package))
+    except Exception as exc:  # not a Word document, damaged parts
         raise BadFileError(f"broken DOCX: {exc.__class__.__name__}") from None
     title = (document.core_properties.title or "").strip()
-    lines = list(_docx_lines(document))
+    lines = list(_bounded(_docx_lines(document), max_bytes))
     if not title and lines and lines[0].startswith("# "):
         title = lines.pop(0)[2:]
     body = "\n".join(f"\n## {line[2:]}\n" if line.startswith("# ") else line for line in lines).strip()
@@ -186,12 +252,41 @@ def _docx(raw: bytes, path: Path) -> str:
     return f"{_front_matter(title=title or path.stem, source=path.name)}{body}\n"
 
 
+def _unpacked_zip(raw: bytes, limit: int) -> bytes:
+    """The zip with every member unpacked within `limit` and stored uncompressed, for python-docx.
+
+    The central directory says what each member unpacks to, so a bomb is refused before any
+    decompression. It may lie, though, and python-docx reads members whole, which decompresses all
+    there is before cutting at the declared size; reading each member only up to its declared size
+    here (zipfile then checks the CRC) and handing python-docx stored copies leaves nothing to expand.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+            unpacked = sum(member.file_size for member in members)
+            if unpacked > limit:
+                raise BadFileError(f"unpacks to {_megabytes(unpacked)} (limit {_megabytes(limit)})")
+            stored = io.BytesIO()
+            with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as copy:
+                for member in members:
+                    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                        raise BadFileError(f"broken DOCX: {member.filename} uses a compression Word does not write")
+                    with archive.open(member) as data:
+                        copy.writestr(member.filename, data.read(member.file_size))
+    except BadFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+        raise BadFileError(f"broken DOCX: {str(exc)[:120] or exc.__class__.__name__}") from None
+    return stored.getvalue()
+
+
 def _docx_lines(document: object) -> Iterator[str]:
     for paragraph in document.paragraphs:  # type: ignore[attr-defined]
         text = _clean(paragraph.text)
         if not text:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "").lower()
+        found = paragraph.style  # python-docx looks the style up anew, and slowly, on every access
+        style = (found.name if found is not None else "").lower()
         if style in ("title", "heading 1"):
             yield f"# {text}"
         elif style.startswith("heading"):
@@ -207,7 +302,7 @@ def _docx_lines(document: object) -> Iterator[str]:
                 yield " | ".join(cells)
 
 
-_READERS: dict[str, Callable[[bytes, Path], str]] = {
+_READERS: dict[str, Callable[[bytes, Path, int], str]] = {
     ".md": _text,
     ".txt": _text,
     ".html": _html,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import struct
+import tracemalloc
+import zipfile
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +15,7 @@ import docx
 import pytest
 from aiohttp import web
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, StreamObject
 
 import ingest as ingest_cli
 from bot.config import Settings
@@ -41,10 +45,8 @@ SHOP_PAGE = """<!doctype html>
 """
 
 
-def pdf_bytes(lines: list[str], title: str = "", password: str | None = None) -> bytes:
-    """A real one-page PDF with a text layer, built with pypdf."""
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=595, height=842)
+def helvetica(writer: PdfWriter) -> DictionaryObject:
+    """Page resources with Helvetica as /F1, so text operators yield text."""
     font = DictionaryObject(
         {
             NameObject("/Type"): NameObject("/Font"),
@@ -53,9 +55,14 @@ def pdf_bytes(lines: list[str], title: str = "", password: str | None = None) ->
             NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
         }
     )
-    page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
-    )
+    return DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+
+
+def pdf_bytes(lines: list[str], title: str = "", password: str | None = None) -> bytes:
+    """A real one-page PDF with a text layer, built with pypdf."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    page[NameObject("/Resources")] = helvetica(writer)
     commands = ["BT /F1 11 Tf 14 TL 50 800 Td"]
     for line in lines:
         escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -87,6 +94,53 @@ def docx_bytes() -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def compressed_pdf(content: bytes, repeat: int, pages: int = 1) -> bytes:
+    """A PDF whose pages all show one Flate stream of `content` × `repeat`, compressed as it is written."""
+    writer = PdfWriter()
+    resources = helvetica(writer)
+    packer = zlib.compressobj()
+    stream = StreamObject()
+    stream._data = b"".join(packer.compress(content) for _ in range(repeat)) + packer.flush()
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    contents = writer._add_object(stream)
+    for _ in range(pages):
+        page = writer.add_blank_page(width=595, height=842)
+        page[NameObject("/Resources")] = resources
+        page[NameObject("/Contents")] = contents
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def padded_docx(path: Path, megabytes: int) -> None:
+    """A valid DOCX whose document.xml carries `megabytes` MB of blank space: a zip bomb of a few hundred KB."""
+    with zipfile.ZipFile(io.BytesIO(docx_bytes())) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename != "word/document.xml":
+                bomb.writestr(member.filename, data)
+                continue
+            head, tail = data.split(b"<w:body>")
+            with bomb.open(member.filename, "w") as xml:
+                xml.write(head + b"<w:body>")
+                for _ in range(megabytes):
+                    xml.write(b" " * 1_000_000)
+                xml.write(tail)
+
+
+def declare_size(path: Path, name: str, size: int) -> None:
+    """Rewrite the central directory to say `name` unpacks to its first `size` bytes (CRC included)."""
+    with zipfile.ZipFile(path) as archive, archive.open(name) as member:
+        crc = zlib.crc32(member.read(size))
+    data = bytearray(path.read_bytes())
+    entry = struct.unpack_from("<I", data, data.rindex(b"PK\x05\x06") + 16)[0]
+    while data[entry + 46 : entry + 46 + struct.unpack_from("<H", data, entry + 28)[0]] != name.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", data, entry + 16, crc)
+    struct.pack_into("<I", data, entry + 24, size)
+    path.write_bytes(bytes(data))
 
 
 def test_html_keeps_the_main_text_and_its_headings(tmp_path: Path) -> None:
@@ -143,6 +197,77 @@ def test_unreadable_files_are_refused_with_their_reason(tmp_path: Path, name: st
     path.write_bytes(content)
     with pytest.raises(BadFileError, match=reason):
         read_knowledge_file(path, 1_000_000)
+
+
+def test_a_docx_that_unpacks_beyond_ten_times_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.docx"
+    padded_docx(path, 150)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(BadFileError, match=r"^unpacks to 150\.8 MB \(limit 10 MB\)$"):
+        read_knowledge_file(path, 1_000_000)
+
+
+def test_a_docx_whose_directory_understates_a_member_is_read_only_as_far_as_declared(tmp_path: Path) -> None:
+    path = tmp_path / "liar.docx"
+    padded_docx(path, 150)
+    declare_size(path, "word/document.xml", 2_000)  # the CRC matches those 2,000 bytes, so zipfile cannot tell
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadFileError, match="broken DOCX"):
+            read_knowledge_file(path, 1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 30_000_000  # the 150 MB never exist in memory
+
+
+def test_a_pdf_stream_that_unpacks_beyond_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(compressed_pdf(b" " * 1_000_000, 150))
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(BadFileError, match=r"^too large once unpacked \(limit 10 MB\)"):
+        read_knowledge_file(path, 1_000_000)
+
+
+def test_pdf_pages_sharing_one_large_stream_count_it_once_per_page(tmp_path: Path) -> None:
+    path = tmp_path / "shared.pdf"
+    path.write_bytes(compressed_pdf(b"0 0 m 595 842 l S\n" * 1000, 100, pages=200))  # 1.8 MB, 200 times
+    with pytest.raises(BadFileError, match=r"^the page contents unpack to more than 10 MB \(the limit\)$"):
+        read_knowledge_file(path, 1_000_000)
+
+
+def test_a_pdf_with_more_pages_than_a_guide_has_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(compressed_pdf(b"BT /F1 11 Tf 50 800 Td (Seite) Tj ET\n", 1, pages=2_001))
+    with pytest.raises(BadFileError, match=r"^2,001 pages \(limit 2,000\)$"):
+        read_knowledge_file(path, 1_000_000)
+
+
+def many_paragraphs_docx(count: int) -> bytes:
+    document = docx.Document()
+    for _ in range(count):
+        document.add_paragraph("Ein Laden sollte zweimal pro Woche live gehen, immer zur gleichen Uhrzeit. " * 6)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "long.pdf",
+            compressed_pdf(b"BT /F1 11 Tf 50 800 Td (Ein Laden sollte zweimal pro Woche live gehen.) Tj ET\n", 5_000),
+        ),
+        ("long.docx", many_paragraphs_docx(500)),
+    ],
+)
+def test_more_text_than_a_knowledge_file_may_hold_is_refused(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert len(content) < 200_000
+    with pytest.raises(BadFileError, match=r"^more than 0\.2 MB of text \(the limit for a knowledge file\)$"):
+        read_knowledge_file(path, 200_000)
 
 
 def test_every_format_answers_next_to_the_guides_and_reingest_is_a_no_op(
