@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.logs import setup_logging
 
 
 class Settings(BaseSettings):
@@ -107,6 +108,13 @@ class Settings(BaseSettings):
     llm_daily_limit: int = Field(0, ge=0, description="LLM answers per user and day (0 = unlimited).")
     german_address: Literal["sie", "du"] = Field("sie", description="How generated German answers address users.")
     log_level: str = Field("WARNING", description="Python logging level.")
+    log_personal_data: bool = Field(
+        False,
+        description=(
+            "Let logs show message texts, names and user and chat ids (python-telegram-bot's DEBUG "
+            "records of updates and API calls); secrets stay redacted either way."
+        ),
+    )
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod
@@ -130,6 +138,12 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def secret_values(self) -> list[str]:
+        """The value of every `SecretStr` setting: what logs redact, a new secret field included."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+
+    @property
     def chroma_location(self) -> str:
         """Where the index lives, for messages."""
         if self.chroma_host:
@@ -148,8 +162,7 @@ def startup_settings() -> Settings:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request URLs carry the bot token
+    setup_logging(settings.log_level, settings.secret_values, personal_data=settings.log_personal_data)
     return settings
 
 
