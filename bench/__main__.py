@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("bench", help="measure quality, latency, cold start, ingest and memory; writes docs/BENCHMARKS.md")
     sub.add_parser("calibrate", help="fit the answerability decision on the golden set and the tuning halves")
     sub.add_parser("load", help="only the load test: highest sustained rate, memory over 10,000 chats")
+    sub.add_parser("faults", help="kill -9 under load and restart: questions lost or answered twice")
     own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
     own.add_argument("sources", type=Path, help="folder of plain-text source excerpts")
     return parser
@@ -64,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench.loadbench import run_load_benchmark
 
         run_load_benchmark(settings)
+        return 0
+    if args.command == "faults":
+        from bench.faults import run_fault_benchmark
+
+        run_fault_benchmark(settings, answerer)
         return 0
     if args.command == "bench":
         from bench.benchmark import run_benchmarks

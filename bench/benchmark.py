@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 LOAD_HEADING = "## Load"  # written by `bench load`; a plain `bench` keeps it
+FAULTS_HEADING = "## Faults"  # written by `bench faults`; a plain `bench` keeps it
 WARM_ROUNDS = 3
 COLD_RUNS = 3
 
@@ -342,9 +343,10 @@ def run_benchmarks(settings: Settings, answerer: Answerer) -> None:
     previous = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines), encoding="utf-8")
-    kept = read_section(previous, LOAD_HEADING)
-    if kept is not None:  # `bench load` figures take minutes to produce: a plain `bench` keeps them
-        write_section(REPORT, kept)
+    for heading in (LOAD_HEADING, FAULTS_HEADING):
+        kept = read_section(previous, heading)
+        if kept is not None:  # `bench load` and `bench faults` take minutes: a plain `bench` keeps their figures
+            write_section(REPORT, kept)
     print("\n".join(lines))
 
 

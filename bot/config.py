@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(
         frozenset(), description="Comma-separated user ids of staff; always allowed."
     )
+    inbox_max_age_s: int = Field(
+        86_400, ge=60, description="Questions left unanswered by a crash are answered after a restart up to this age."
+    )
     rate_limit_per_minute: int = Field(10, ge=1, description="Questions per user and minute.")
     memory_turns: int = Field(6, ge=1, description="Turns a chat remembers for follow-ups.")
     memory_ttl_s: int = Field(1800, ge=1, description="Seconds of silence after which a chat forgets.")

@@ -8,20 +8,12 @@ import socket
 import subprocess
 import sys
 from asyncio.subprocess import PIPE
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from telegram import Update
-from telegram.ext import Application
 
 from bot.config import Settings
-from bot.engine.answerer import Answerer
-from bot.engine.responder import Responder
-from bot.telegram.app import build_application, on_startup
-from bot.telegram.background import stop_background
 from bot.telegram.services import SERVICES_KEY
 from tests.fakes.bot_api import FakeBotAPI
 
@@ -83,26 +75,6 @@ def bot_settings(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
         **overrides,
     }
     return make_settings(Path("knowledge"), data_dir, **values)
-
-
-@asynccontextmanager
-async def polling(
-    settings: Settings, answerer: Answerer, responder: Responder | None = None, poll_timeout: int = 1
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """What `run_polling` does, minus signal handling, so a test can drive it."""
-    app = build_application(settings, answerer, responder)
-    await app.initialize()
-    await on_startup(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await stop_background(app)
-        await app.shutdown()
 
 
 def stored_rows(bot: Any, user_id: int) -> int:

@@ -28,13 +28,15 @@ class RateLimiter:
     """A sliding one-minute window of questions per user.
 
     Users whose window has emptied are swept out now and then, so a public bot's memory does
-    not grow with every user it has ever seen.
+    not grow with every user it has ever seen. A user who is held back hears so once until they
+    may ask again: a burst of 150 messages must not earn 140 replies saying "please wait".
     """
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._limit = per_minute
         self._clock = clock
         self._asked: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._told: set[int] = set()  # held back and already told to wait
         self._next_sweep = clock() + WINDOW_S
 
     def __len__(self) -> int:
@@ -51,10 +53,19 @@ class RateLimiter:
         if len(asked) >= self._limit:
             return max(1, math.ceil(WINDOW_S - (now - asked[0])))
         asked.append(now)
+        self._told.discard(user_id)
         return 0
+
+    def first_refusal(self, user_id: int) -> bool:
+        """True the first time a held-back user is refused, until they may ask again."""
+        if user_id in self._told:
+            return False
+        self._told.add(user_id)
+        return True
 
     def _sweep(self, now: float) -> None:
         idle = [user for user, asked in self._asked.items() if not asked or now - asked[-1] >= WINDOW_S]
         for user in idle:
             del self._asked[user]
+            self._told.discard(user)
         self._next_sweep = now + WINDOW_S

@@ -1,14 +1,19 @@
-"""Composition root of the Telegram bot: builds the Application, its services and handlers."""
+"""Composition root of the Telegram bot: builds the Application, its services and handlers,
+and runs it: inbox, intake, handlers, a bounded shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import signal
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
-from telegram.error import Conflict
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -19,6 +24,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.engine.answerer import Answerer
@@ -27,36 +33,42 @@ from bot.telegram import callbacks, handlers, staff
 from bot.telegram.access import RateLimiter
 from bot.telegram.analytics import Store, load_salt
 from bot.telegram.background import start_background, stop_background
+from bot.telegram.client import Client
+from bot.telegram.inbox import AnotherInstanceError, Inbox, InboxProcessor, inbox_path
+from bot.telegram.ingress import Intake, WebhookServer, poll, until_done
 from bot.telegram.memory import ConversationMemory
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.telegram.texts import COMMANDS
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_ATTEMPTS = 3  # a 429 from Telegram is waited out this often before it counts as an error
+READ_TIMEOUT_S = 30.0  # a slow Bot API still answers; a timeout would leave us unsure whether it delivered
+POOL_TIMEOUT_S = 10.0
+SHUTDOWN_S = 8.0  # below Docker's 10 s grace before SIGKILL
+STOP_RESERVE_S = 1.5  # of that, for closing the store and connections after the handlers
 
 
-def build_application(settings: Settings, answerer: Answerer, responder: Responder | None = None) -> Application:
-    """The whole bot, ready for `run_polling`/`run_webhook` (or a test's manual lifecycle)."""
+def build_application(
+    settings: Settings, answerer: Answerer, inbox: Inbox, responder: Responder | None = None
+) -> Application:
+    """The whole bot, ready for `serving` (updates come in through the intake, not an Updater)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     base_url = settings.telegram_api_base_url
-    application = (
-        Application.builder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(base_url)
-        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.telegram_max_rate,
-                group_max_rate=settings.telegram_group_max_rate,
-                max_retries=RETRY_AFTER_ATTEMPTS,
-            )
-        )
-        .concurrent_updates(True)
-        .post_init(on_startup)
-        .post_stop(stop_background)
-        .build()
+    client = Client(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=base_url,
+        base_file_url=base_url.removesuffix("/bot") + "/file/bot",
+        request=HTTPXRequest(read_timeout=READ_TIMEOUT_S, write_timeout=READ_TIMEOUT_S, pool_timeout=POOL_TIMEOUT_S),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=settings.telegram_max_rate,
+            group_max_rate=settings.telegram_group_max_rate,
+            max_retries=RETRY_AFTER_ATTEMPTS,
+        ),
+        on_delivered=inbox.delivered,
     )
+    application = Application.builder().bot(client).updater(None).concurrent_updates(InboxProcessor(inbox)).build()
     salt = settings.user_hash_salt.get_secret_value() if settings.user_hash_salt else None
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
@@ -103,12 +115,6 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(handlers.on_error)
 
 
-async def on_startup(application: Application) -> None:
-    """Once connected: publish the command menu, start the housekeeping loops."""
-    await publish_commands(application)
-    await start_background(application)
-
-
 async def publish_commands(application: Application) -> None:
     """The command menu in German for German clients, in English for everyone else."""
     for lang, language_code in (("en", None), ("de", "de")):
@@ -116,36 +122,107 @@ async def publish_commands(application: Application) -> None:
         await application.bot.set_my_commands(commands, language_code=language_code)
 
 
-def _not_a_conflict(record: logging.LogRecord) -> bool:
-    """Drop PTB's traceback for a 409 on its last getUpdates: the conflict is reported plainly."""
-    return not (record.exc_info and isinstance(record.exc_info[1], Conflict))
+@asynccontextmanager
+async def serving(
+    settings: Settings,
+    answerer: Answerer,
+    responder: Responder | None = None,
+    on_fatal: Callable[[], None] = lambda: None,
+) -> AsyncIterator[Application]:
+    """The bot answering Telegram until the block ends; then a shutdown bounded by SHUTDOWN_S.
+
+    Order matters: the inbox lock comes before any network call; what the previous run left
+    unanswered is queued before new updates; on the way out, intake stops first, handlers get
+    what is left of the deadline, and whatever they could not finish stays in the inbox.
+    """
+    assert settings.telegram_bot_token is not None
+    inbox = Inbox(
+        inbox_path(settings.data_dir, settings.telegram_bot_token.get_secret_value()), settings.inbox_max_age_s
+    )
+    try:
+        application = build_application(settings, answerer, inbox, responder)
+        processor = application.update_processor
+        assert isinstance(processor, InboxProcessor)
+        await until_done(application.bot.initialize, "connecting to the Bot API")
+        await application.initialize()
+        await until_done(lambda: publish_commands(application), "publishing the command menu")
+        await start_background(application)
+        await application.start()
+        intake = Intake(application, inbox)
+        await intake.replay()
+        stop_intake = await _start_intake(settings, application, intake, on_fatal)
+        try:
+            yield application
+        finally:
+            deadline = asyncio.get_running_loop().time() + SHUTDOWN_S
+            await stop_intake()
+            cut = await processor.drain(max(0.0, deadline - asyncio.get_running_loop().time() - STOP_RESERVE_S))
+            if cut:
+                logger.warning(
+                    "%d answers were not finished before the shutdown deadline; they follow after the restart", cut
+                )
+            await application.stop()
+            await stop_background(application)
+            await application.shutdown()
+    finally:
+        inbox.close()
+
+
+async def _start_intake(
+    settings: Settings,
+    application: Application,
+    intake: Intake,
+    on_fatal: Callable[[], None],
+) -> Callable[[], Awaitable[None]]:
+    """Webhook when WEBHOOK_URL is set, long polling otherwise; returns how to stop it."""
+    bot = application.bot
+    assert isinstance(bot, Client)
+    if not settings.webhook_url:
+        task = asyncio.create_task(poll(bot, intake, on_fatal), name="polling Telegram")
+
+        async def stop_polling() -> None:
+            task.cancel()  # the open long poll is dropped, not closed by a final getUpdates
+            await asyncio.gather(task, return_exceptions=True)
+
+        return stop_polling
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+    server = WebhookServer(intake, urlparse(settings.webhook_url).path, secret)
+    server.listen(settings.webhook_listen, settings.webhook_port)
+    await until_done(
+        lambda: bot.set_webhook(settings.webhook_url or "", secret_token=secret, allowed_updates=Update.ALL_TYPES),
+        "registering the webhook",
+    )
+    return server.close
 
 
 def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -> int:
     """Serve until SIGINT/SIGTERM: long polling, or a webhook when WEBHOOK_URL is set.
 
-    Returns the exit status: 0 after a stop signal, 1 when another instance already polls.
+    Returns the exit status: 0 after a stop signal, 1 when this bot cannot run (another instance
+    on the same data folder, a token Telegram rejects, a data folder or port it cannot use).
     """
-    application = build_application(settings, answerer, responder)
-    logging.getLogger("telegram.ext.Updater").addFilter(_not_a_conflict)
-    if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret or secrets.token_urlsafe(32),
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    if application.bot_data.get(handlers.CONFLICT_KEY):
-        print(
-            "Another instance of this bot is already running with the same TELEGRAM_BOT_TOKEN "
-            "(Telegram answered 409 Conflict). Stop the other instance, or give this one its own "
-            "bot token from @BotFather.",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    try:
+        return asyncio.run(_serve_until_signal(settings, answerer, responder))
+    except AnotherInstanceError as exc:
+        print(exc, file=sys.stderr)
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather (/mybots → API Token).", file=sys.stderr)
+    except OSError as exc:  # DATA_DIR not writable, the webhook port taken
+        print(f"Cannot start the bot: {exc}", file=sys.stderr)
+    return 1
+
+
+async def _serve_until_signal(settings: Settings, answerer: Answerer, responder: Responder) -> int:
+    stop = asyncio.Event()
+    fatal: list[bool] = []
+
+    def give_up() -> None:
+        fatal.append(True)
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with serving(settings, answerer, responder, on_fatal=give_up):
+        await stop.wait()
+    return 1 if fatal else 0

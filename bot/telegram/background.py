@@ -33,7 +33,7 @@ async def start_background(application: Application) -> None:  # type: ignore[ty
         ("purging old analytics rows", PURGE_EVERY_S, purge),
     ]
     application.bot_data[TASKS_KEY] = [
-        asyncio.create_task(_every(seconds, work, what), name=what) for what, seconds, work in chores
+        asyncio.create_task(every(seconds, work, what), name=what) for what, seconds, work in chores
     ]
 
 
@@ -45,11 +45,24 @@ async def stop_background(application: Application) -> None:  # type: ignore[typ
     await asyncio.to_thread(services_of(application.bot_data).store.close)  # queued writes land first
 
 
-async def _every(seconds: float, work: Callable[[], object], what: str) -> None:
-    """Run `work` in a worker thread every `seconds`; a failure is logged and tried again later."""
+async def every(seconds: float, work: Callable[[], object], what: str) -> None:
+    """Run `work` in a worker thread every `seconds`; a failure is tried again later.
+
+    A failure is logged when it starts or changes, and once more when the chore works again:
+    a store that stays broken for a night must not fill the disk with the same traceback.
+    """
+    failing: str | None = None
     while True:
         await asyncio.sleep(seconds)
         try:
             await asyncio.to_thread(work)
-        except Exception:
-            logger.exception("%s failed; trying again in %.0f s", what, seconds)
+        except Exception as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+            if problem != failing:
+                logger.error("%s failed (%s); trying again every %.0f s", what, problem, seconds)
+                logger.debug("%s failed", what, exc_info=exc)
+            failing = problem
+        else:
+            if failing is not None:
+                logger.warning("%s works again", what)
+            failing = None

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import re
 import secrets
 from dataclasses import asdict
+from datetime import UTC, datetime
 from html import escape
 
 from telegram import (
@@ -16,10 +16,11 @@ from telegram import (
     InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
+    MessageEntity,
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.engine.responder import Delta
@@ -45,7 +46,7 @@ logger = logging.getLogger(__name__)
 # Harmless races of a real chat: a button pressed twice, a message deleted meanwhile.
 _QUIET_BAD_REQUESTS = ("not modified", "query is too old", "message to edit not found", "message to delete")
 EXAMPLES_PER_MENU = 4
-CONFLICT_KEY = "conflict"  # set when Telegram reports a second instance polling with this token
+LATE_AFTER_S = 180  # an answer this much later than its question opens with an apology
 
 
 def ui_language(update: Update) -> str:
@@ -274,12 +275,13 @@ async def answer_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Logs the failure (no message text, no token) and apologises to the user."""
+    """Logs the failure (no message text, no token) and apologises to the user, unless the reply
+    may have arrived after all (a timeout): a false apology under a good answer confuses more."""
     error = context.error
-    if isinstance(error, Conflict) and update is None:  # getUpdates refused: another instance polls
-        logger.critical("another instance is already polling with this bot token; stopping this one")
-        context.bot_data[CONFLICT_KEY] = True
-        context.application.stop_running()
+    if isinstance(error, TimedOut):
+        logger.warning(
+            "the Bot API did not answer in time for %s; the reply may have arrived", _user_tag(context, update)
+        )
         return
     if isinstance(error, Forbidden):
         logger.info("cannot reach %s: %s", _user_tag(context, update), error)
@@ -312,18 +314,28 @@ def _chat_key(update: Update) -> str:
 
 
 def _addressed_question(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    """The question in a message meant for the bot, or None when it was not addressed to it."""
+    """The question in a message meant for the bot, or None when it was not addressed to it.
+
+    In a group that is a reply to the bot, or a mention Telegram marked as such: a `mention`
+    entity of exactly this bot's username, or a `text_mention` of the bot. Telegram's entities,
+    not a pattern, decide: "@berater_bot2" is another bot, "info@berater_bot.de" an e-mail address.
+    """
     raw = message.text or ""
     if message.chat.type == ChatType.PRIVATE:
         return raw
-    # The whole username only: "@berater_bot2", "@berater_bot_helper" and "info@berater_bot.de" are
-    # someone (or something) else.
-    mention = re.compile(rf"(?<![\w@.])@{re.escape(context.bot.username)}(?![\w@]|\.\w)", re.IGNORECASE)
+    username = f"@{context.bot.username}".lower()
+    ours = [
+        part
+        for entity, part in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items()
+        if part.lower() == username or (entity.user is not None and entity.user.id == context.bot.id)
+    ]
     replied = message.reply_to_message
     to_bot = bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
-    if not mention.search(raw) and not to_bot:
+    if not ours and not to_bot:
         return None
-    return mention.sub("", raw).strip()
+    for part in ours:
+        raw = raw.replace(part, "", 1)
+    return raw.strip(" ,:")
 
 
 async def send_html(update: Update, html: str, markup: object | None = None) -> None:
@@ -338,9 +350,10 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     assert user is not None and chat is not None
     wait = svc.limiter.wait_seconds(user.id)
     if wait:
-        await context.bot.send_message(
-            chat.id, text(ui_language(update), "rate_limited", seconds=wait), message_thread_id=_thread(update)
-        )
+        if svc.limiter.first_refusal(user.id):
+            await context.bot.send_message(
+                chat.id, text(ui_language(update), "rate_limited", seconds=wait), message_thread_id=_thread(update)
+            )
         return
     typing = context.application.create_task(_keep_typing(update, context))
     key = conversation_key(update)
@@ -372,7 +385,19 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     paragraphs = answer_paragraphs(answer)
     if echo:
         paragraphs.insert(0, f"❓ <b>{escape(question)}</b>")
+    late = _minutes_late(update)
+    if late:  # answered after a restart or an outage: say so, or the answer seems to come from nowhere
+        paragraphs.insert(0, f"<i>{escape(text(answer.language, 'late', minutes=late))}</i>")
     await reply.finish(paragraphs, answer_keyboard(answer, answer_key))
+
+
+def _minutes_late(update: Update) -> int:
+    """How many minutes ago the question was sent, when that is long enough to mention."""
+    message = update.message
+    if message is None:
+        return 0
+    waited = (datetime.now(UTC) - message.date).total_seconds()
+    return int(waited // 60) if waited >= LATE_AFTER_S else 0
 
 
 TYPING_REFRESH_S = 4.5  # Telegram shows "typing…" for about five seconds per action

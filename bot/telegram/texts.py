@@ -83,6 +83,7 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "Bitte wenden Sie sich an Ihre Ansprechperson in der Agentur."
         ),
         "rate_limited": "Das waren viele Fragen auf einmal. Bitte warten Sie {seconds} Sekunden.",
+        "late": "Entschuldigung für die Verspätung: Ihre Frage von vor {minutes} Minuten ist liegen geblieben.",
         "non_text": (
             "Ich kann nur Textfragen beantworten – Bilder, Sprachnachrichten, Sticker oder "
             "Dateien verstehe ich nicht. Bitte schreiben Sie Ihre Frage als Nachricht."
@@ -163,6 +164,7 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "This bot is an internal tool and not enabled for you. Please contact your agency contact person."
         ),
         "rate_limited": "That was a lot of questions at once. Please wait {seconds} seconds.",
+        "late": "Sorry for the delay: your question from {minutes} minutes ago was held up.",
         "non_text": (
             "I can only answer text questions – pictures, voice messages, stickers or files are "
             "beyond me. Please type your question as a message."

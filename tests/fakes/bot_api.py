@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ BOT_USER = {
     "supports_inline_queries": True,
 }
 MAX_TEXT = 4096
+_CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 _ALLOWED_TAGS = {
     "b",
     "strong",
@@ -101,9 +103,11 @@ def check_html(text: str) -> tuple[int, str | None]:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, code: int, description: str, retry_after: int | None = None, migrate_to: int | None = None
+    ) -> None:
         super().__init__(description)
-        self.code, self.description, self.retry_after = code, description, retry_after
+        self.code, self.description, self.retry_after, self.migrate_to = code, description, retry_after, migrate_to
 
 
 @dataclass
@@ -115,16 +119,26 @@ class FakeBotAPI(LoopbackServer):
     blocked_chats: set[int] = field(default_factory=set)
     deleted_messages: set[tuple[int, int]] = field(default_factory=set)
     rate_limit_next: dict[str, int] = field(default_factory=dict)  # method -> retry_after seconds
+    fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> status codes of its next calls
+    delay_next: dict[str, float] = field(default_factory=dict)  # method -> seconds its next call takes
+    migrated_chats: dict[int, int] = field(default_factory=dict)  # group id -> its new supergroup id
+    # After this many delivered messages, sendMessage hangs without delivering (a stuck server):
+    # a test can then kill the bot at a moment when it is sure which answers went out.
+    stall_sends_after: int | None = None
+    # Two polls with one token: Telegram ends the older one ("newer_wins", as documented); some
+    # self-hosted servers refuse the newer one instead ("older_wins").
+    conflict: str = "newer_wins"
     webhook: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
         self._by_chat: dict[tuple[str, Any], list[Call]] = {}  # (method, chat_id) -> calls, for fast waits
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(random.randrange(10**8, 10**9))  # Telegram's ids are large, not 1, 2, 3
         self._message_ids = itertools.count(1000)
         self._changed = asyncio.Condition()
         self._stopping = False
-        self._polling = False
+        self._poll: object | None = None  # the long poll being served
+        self._ended_polls: set[object] = set()  # polls a newer one cut off
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -171,9 +185,9 @@ class FakeBotAPI(LoopbackServer):
         }
         if text is not None:
             message["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0]
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            entities = _entities(text)
+            if entities:
+                message["entities"] = entities
         return {"message": message}
 
     async def send_text(self, text: str | None, **kwargs: Any) -> dict[str, Any]:
@@ -244,12 +258,26 @@ class FakeBotAPI(LoopbackServer):
             retry_after = self.rate_limit_next.pop(method, None)
             if retry_after is not None:
                 raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+            if method == "sendMessage" and self.stall_sends_after is not None:
+                delivered = sum(1 for c in self.calls_of("sendMessage") if c.status == 200 and c is not call)
+                if delivered >= self.stall_sends_after:
+                    call.status = 0  # never answered, never delivered
+                    await asyncio.Event().wait()  # until the client hangs up (the handler is cancelled)
+            failures = self.fail_next.get(method)
+            if failures:
+                code = failures.pop(0)
+                raise ApiError(code, "Internal Server Error" if code == 500 else "Bad Gateway")
             result = await self._dispatch(method, params)
+            delay = self.delay_next.pop(method, None)
+            if delay:  # done, but the answer is slow to come back
+                await asyncio.sleep(delay)
         except ApiError as exc:
             call.status = exc.code
             body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
+            if exc.migrate_to is not None:
+                body["parameters"] = {"migrate_to_chat_id": exc.migrate_to}
             return web.json_response(body, status=exc.code)
         return web.json_response({"ok": True, "result": result})
 
@@ -265,24 +293,29 @@ class FakeBotAPI(LoopbackServer):
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         if self.webhook:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
-        if self._polling:  # Telegram serves one long poll per token: a second instance gets 409
-            raise ApiError(
-                409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-            )
-        self._polling = True
+        if self._poll is not None:  # Telegram serves one long poll per token
+            if self.conflict == "older_wins":
+                raise ApiError(409, _CONFLICT)
+            self._ended_polls.add(self._poll)
+        poll = self._poll = object()
         try:
-            return await self._next_updates(params)
+            return await self._next_updates(params, poll)
         finally:
-            self._polling = False
+            self._ended_polls.discard(poll)
+            if self._poll is poll:
+                self._poll = None
 
-    async def _next_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _next_updates(self, params: dict[str, Any], poll: object) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
         limit = int(params.get("limit", 100) or 100)
         deadline = asyncio.get_running_loop().time() + timeout
         async with self._changed:
+            self._changed.notify_all()  # an older poll learns that it was cut off
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and not self._stopping:
+                if poll in self._ended_polls:
+                    raise ApiError(409, _CONFLICT)
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     break
@@ -290,6 +323,8 @@ class FakeBotAPI(LoopbackServer):
                     await asyncio.wait_for(self._changed.wait(), remaining)
                 except TimeoutError:
                     break
+            if poll in self._ended_polls:
+                raise ApiError(409, _CONFLICT)
             return self._updates[:limit]
 
     def _check_chat(self, params: dict[str, Any]) -> int:
@@ -333,6 +368,9 @@ class FakeBotAPI(LoopbackServer):
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = self._check_chat(params)
+        if chat_id in self.migrated_chats:
+            new_id = self.migrated_chats[chat_id]
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to=new_id)
         return self._message(chat_id, self._check_text(params), params)
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
@@ -390,6 +428,31 @@ class FakeBotAPI(LoopbackServer):
 
     async def _api_close(self, params: dict[str, Any]) -> Any:
         return True
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}(?![A-Za-z0-9_])")
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    """The entities Telegram's clients and server mark in a text: a leading command, e-mail
+    addresses, and @username mentions outside them; offsets count UTF-16 code units, as Telegram's do."""
+
+    def entity(kind: str, start: int, end: int) -> dict[str, Any]:
+        offset = len(text[:start].encode("utf-16-le")) // 2
+        return {"type": kind, "offset": offset, "length": len(text[start:end].encode("utf-16-le")) // 2}
+
+    found: list[dict[str, Any]] = []
+    if text.startswith("/"):
+        found.append(entity("bot_command", 0, len(text.split()[0])))
+    emails = [(m.start(), m.end()) for m in _EMAIL.finditer(text)]
+    found += [entity("email", start, end) for start, end in emails]
+    found += [
+        entity("mention", m.start(), m.end())
+        for m in _MENTION.finditer(text)
+        if not any(start <= m.start() < end for start, end in emails)
+    ]
+    return sorted(found, key=lambda e: e["offset"])
 
 
 def _decode(form: Any) -> dict[str, Any]:

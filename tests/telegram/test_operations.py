@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import signal
@@ -20,6 +21,8 @@ from bot.engine.answerer import Answerer
 from bot.ingest.sync import ingest
 from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.telegram.analytics import DAY_S, Store
+from bot.telegram.app import serving
+from bot.telegram.background import every
 from bot.telegram.services import SERVICES_KEY
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm import FakeLLM
@@ -30,7 +33,6 @@ from tests.helpers import (
     ask,
     bot_settings,
     buttons,
-    polling,
     start_telegram_bot,
     stored_rows,
 )
@@ -44,7 +46,7 @@ def from_admin(api: FakeBotAPI) -> dict[str, Any]:
 
 
 async def test_stats_for_staff_as_text_and_chart(api: FakeBotAPI, answerer: Answerer, tmp_path: Path) -> None:
-    async with polling(bot_settings(api, tmp_path, **STAFF), answerer):
+    async with serving(bot_settings(api, tmp_path, **STAFF), answerer):
         answered = await ask(api, "Was sind Matches im TikTok-Live?")
         await ask(api, "Wie wird das Wetter morgen in Hamburg?")
         await api.press(
@@ -66,7 +68,7 @@ async def test_stats_for_staff_as_text_and_chart(api: FakeBotAPI, answerer: Answ
 
 
 async def test_staff_commands_are_refused_to_everyone_else(api: FakeBotAPI, answerer: Answerer, tmp_path: Path) -> None:
-    async with polling(bot_settings(api, tmp_path, **STAFF), answerer):
+    async with serving(bot_settings(api, tmp_path, **STAFF), answerer):
         for command in ("/stats", "/luecken", "/veraltet", "/reload"):
             reply = await ask(api, command)
             assert reply.params["text"] == "Dieser Befehl ist dem Team vorbehalten."
@@ -89,7 +91,7 @@ async def test_stale_lists_sections_past_their_review_date_and_answers_say_so(
         "Wie lange dauert ein Match?",
         "Womit belohnen Zuschauer einen Creator?",
     ]
-    async with polling(settings, Answerer.load(settings)):
+    async with serving(settings, Answerer.load(settings)):
         listed = (await ask(api, "/veraltet", **from_admin(api))).params["text"]
         assert (
             "2 Abschnitte über ihrem Prüfdatum" in listed
@@ -100,7 +102,7 @@ async def test_stale_lists_sections_past_their_review_date_and_answers_say_so(
 
 
 async def test_gaps_group_similar_declined_questions(api: FakeBotAPI, answerer: Answerer, tmp_path: Path) -> None:
-    async with polling(bot_settings(api, tmp_path, **STAFF), answerer) as app:
+    async with serving(bot_settings(api, tmp_path, **STAFF), answerer) as app:
         for question in (
             "Was kostet ein Döner in Berlin?",
             "Wie viel kostet ein Döner in Berlin?",
@@ -148,7 +150,7 @@ async def test_reload_while_questions_arrive(
     settings = bot_settings(api, small_kb.data_dir, **STAFF).model_copy(
         update={"knowledge_dir": small_kb.knowledge_dir}
     )
-    async with polling(settings, Answerer.load(settings)):
+    async with serving(settings, Answerer.load(settings)):
         guide = small_kb.knowledge_dir / "de" / "live.md"
         guide.write_text(guide.read_text(encoding="utf-8").replace("5 Minuten", "7 Minuten"), encoding="utf-8")
 
@@ -175,7 +177,7 @@ async def test_a_running_bot_follows_an_ingest_run_elsewhere(
     settings = bot_settings(api, small_kb.data_dir, index_check_s=0.2).model_copy(
         update={"knowledge_dir": small_kb.knowledge_dir}
     )
-    async with polling(settings, Answerer.load(settings)):
+    async with serving(settings, Answerer.load(settings)):
         assert "5 Minuten" in (await ask(api, "Wie lange dauert ein Match im LIVE?")).params["text"]
         guide = small_kb.knowledge_dir / "de" / "live.md"
         for old, new in (("5 Minuten", "7 Minuten"), ("7 Minuten", "8 Minuten")):
@@ -193,7 +195,7 @@ async def test_an_unusable_store_does_not_stop_answers_and_is_logged_once(
     blocker.write_text("a file where the store's folder should be")
     settings = bot_settings(api, tmp_path, store_file=blocker / "bot.sqlite3")
     with caplog.at_level(logging.ERROR, logger="bot.telegram.analytics"):
-        async with polling(settings, answerer):
+        async with serving(settings, answerer):
             for chat in (1, 2, 3):
                 reply = await ask(api, "Was sind Matches im TikTok-Live?", chat_id=chat)
                 assert "<i>Quellen:" in reply.params["text"]
@@ -208,7 +210,7 @@ async def test_an_unusable_store_does_not_stop_answers_and_is_logged_once(
 
 async def test_a_locked_store_delays_nothing(api: FakeBotAPI, answerer: Answerer, tmp_path: Path) -> None:
     settings = bot_settings(api, tmp_path)
-    async with polling(settings, answerer) as app:
+    async with serving(settings, answerer) as app:
         locker = sqlite3.connect(settings.store_path, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
         try:
@@ -221,20 +223,6 @@ async def test_a_locked_store_delays_nothing(api: FakeBotAPI, answerer: Answerer
             locker.close()
         assert answered_in < 2.0  # writes wait on their own thread (busy timeout 2 s), answers do not
         assert stored_rows(app, 5) == 4  # and once the lock is gone they land: two answers, two analytics rows
-
-
-async def test_second_instance_with_the_same_token_exits_while_the_first_keeps_serving(
-    api: FakeBotAPI, answerer: Answerer, kb_settings: Settings, tmp_path: Path
-) -> None:
-    async with polling(bot_settings(api, tmp_path), answerer, poll_timeout=30):
-        second = await start_telegram_bot(api, kb_settings)
-        _, stderr = await asyncio.wait_for(second.communicate(), timeout=60)
-        assert second.returncode == 1
-        assert b"Another instance of this bot is already running" in stderr and b"Traceback" not in stderr
-        assert api.token.encode() not in stderr
-
-        reply = await ask(api, "Was sind Matches im TikTok-Live?")
-        assert "<i>Quellen:" in reply.params["text"]
 
 
 def test_kill_during_ingest_leaves_the_previous_index_answering(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:
@@ -298,10 +286,34 @@ async def test_sigterm_while_answering_sends_the_answer_before_exit(
 async def test_gaps_never_show_other_users_questions_in_a_group(
     api: FakeBotAPI, answerer: Answerer, tmp_path: Path
 ) -> None:
-    async with polling(bot_settings(api, tmp_path, **STAFF), answerer) as app:
+    async with serving(bot_settings(api, tmp_path, **STAFF), answerer) as app:
         assert "Dazu steht nichts" in (await ask(api, "Was kostet ein Döner in Berlin?", chat_id=5)).params["text"]
         app.bot_data[SERVICES_KEY].store.flush()
         in_group = await ask(api, "/luecken", chat_id=GROUP, chat_type="supergroup", user=api.user(ADMIN))
         assert "nur im privaten Chat" in in_group.params["text"] and "Döner" not in in_group.params["text"]
         privately = await ask(api, "/luecken", **from_admin(api))
         assert "Döner" in privately.params["text"]
+
+
+async def test_a_chore_that_keeps_failing_is_logged_when_it_starts_and_when_it_recovers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outcomes = itertools.chain(
+        itertools.repeat(OSError("database disk image is malformed"), 20), itertools.repeat(None)
+    )
+
+    def check_index() -> None:
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+
+    with caplog.at_level(logging.INFO, logger="bot.telegram.background"):
+        chore = asyncio.create_task(every(0.001, check_index, "following the live index"))
+        while len(caplog.records) < 2:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # more successful rounds: no more lines
+        chore.cancel()
+    assert [r.getMessage() for r in caplog.records] == [
+        "following the live index failed (OSError: database disk image is malformed); trying again every 0 s",
+        "following the live index works again",
+    ]

@@ -10,10 +10,11 @@ from typing import Any
 from bot.engine.answerer import Answerer
 from bot.engine.llm import GenerativeResponder
 from bot.engine.texts import text
+from bot.telegram.app import serving
 from bot.telegram.streaming import EDIT_INTERVAL_S
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm import FakeLLM
-from tests.helpers import bot_settings, buttons, polling
+from tests.helpers import bot_settings, buttons
 
 
 def llm_responder(api: FakeBotAPI, llm: FakeLLM, answerer: Answerer, tmp_path: Path) -> GenerativeResponder:
@@ -31,7 +32,7 @@ def llm_responder(api: FakeBotAPI, llm: FakeLLM, answerer: Answerer, tmp_path: P
 
 async def run_llm_bot(api: FakeBotAPI, llm: FakeLLM, answerer: Answerer, tmp_path: Path, question: str) -> Any:
     generative = llm_responder(api, llm, answerer, tmp_path)
-    async with polling(generative.settings, answerer, generative):
+    async with serving(generative.settings, answerer, generative):
         await api.send_text(question)
         return await wait_for_final_edit(api)
 
