@@ -29,11 +29,16 @@ PERIODS = (7, 30)  # the windows /stats and /luecken offer; the first is the def
 
 
 async def _staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user = update.effective_user
-    if user is not None and user.id in services(context).settings.admin_user_ids:
-        return True
-    await send_html(update, text(ui_language(update), "staff_only"))
-    return False
+    """Staff, in a private chat: reports carry other users' questions and business figures, and a
+    reload's file list is internal; in a group they get a pointer to the private chat, no data."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or user.id not in services(context).settings.admin_user_ids:
+        await send_html(update, text(ui_language(update), "staff_only"))
+        return False
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await send_html(update, text(ui_language(update), "private_only"))
+        return False
+    return True
 
 
 def _period(context: ContextTypes.DEFAULT_TYPE, default: int) -> int:
@@ -58,13 +63,10 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The most frequent declined or 👎-rated questions, similar ones grouped.
 
-    They are other users' words: shown in a private chat only, never into a group.
+    They are other users' words: shown in a private chat only, never into a group (as every
+    staff report).
     """
     if not await _staff_only(update, context):
-        return
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
-        await send_html(update, text(ui_language(update), "private_only"))
         return
     svc = services(context)
     lang, days = ui_language(update), _period(context, PERIODS[-1])

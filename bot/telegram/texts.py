@@ -48,7 +48,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         ),
         "privacy_llm": ", außer an das eingestellte KI-Modell, das die Antworten formuliert",
         "staff_only": "Dieser Befehl ist dem Team vorbehalten.",
-        "private_only": "Diese Übersicht enthält Fragen anderer Nutzer. Ich zeige sie nur im privaten Chat mit mir.",
+        "private_only": (
+            "Staff-Befehle beantworte ich nur im privaten Chat mit mir: Berichte und Fragen "
+            "anderer Nutzer gehören nicht in eine Gruppe."
+        ),
         "stats_title": "<b>Statistik der letzten {days} Tage</b>",
         "stats_totals": "Fragen: {total} – beantwortet {answered} ({share}), abgelehnt {declined}",
         "stats_feedback": "Bewertungen: 👍 {up} · 👎 {down}",
@@ -132,7 +135,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         ),
         "privacy_llm": ", except the configured AI model that words the answers",
         "staff_only": "This command is for staff only.",
-        "private_only": "This report contains other users' questions. I only show it in a private chat with me.",
+        "private_only": (
+            "I answer staff commands only in a private chat with me: reports and other users' "
+            "questions do not belong in a group."
+        ),
         "stats_title": "<b>Statistics of the last {days} days</b>",
         "stats_totals": "Questions: {total} – answered {answered} ({share}), declined {declined}",
         "stats_feedback": "Ratings: 👍 {up} · 👎 {down}",

@@ -283,14 +283,16 @@ async def test_sigterm_while_answering_sends_the_answer_before_exit(
     assert b"Traceback" not in stderr
 
 
-async def test_gaps_never_show_other_users_questions_in_a_group(
+async def test_staff_commands_in_a_group_point_to_the_private_chat_and_show_nothing(
     api: FakeBotAPI, answerer: Answerer, tmp_path: Path
 ) -> None:
     async with serving(bot_settings(api, tmp_path, **STAFF), answerer) as app:
         assert "Dazu steht nichts" in (await ask(api, "Was kostet ein Döner in Berlin?", chat_id=5)).params["text"]
         app.bot_data[SERVICES_KEY].store.flush()
-        in_group = await ask(api, "/luecken", chat_id=GROUP, chat_type="supergroup", user=api.user(ADMIN))
-        assert "nur im privaten Chat" in in_group.params["text"] and "Döner" not in in_group.params["text"]
+        for command in ("/luecken", "/stats", "/veraltet", "/reload"):
+            in_group = await ask(api, command, chat_id=GROUP, chat_type="supergroup", user=api.user(ADMIN))
+            assert "nur im privaten Chat" in in_group.params["text"] and "Döner" not in in_group.params["text"]
+        assert api.calls_of("sendPhoto") == []  # no chart went into the group either
         privately = await ask(api, "/luecken", **from_admin(api))
         assert "Döner" in privately.params["text"]
 
