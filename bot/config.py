@@ -1,24 +1,38 @@
 """All settings in one typed place, read from the environment and `.env`.
 
 `Settings` is built once in an entry point and passed down; tests construct it directly.
+`python -m bot.config` prints the settings table of README.md, generated from `Settings`.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.logs import setup_logging
 
+ENV_FILE = ".env"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+# The settings that decide who gets answers: misspelt, they would be ignored and the bot public.
+ACCESS_SETTINGS = ("allowed_user_ids", "allowed_chat_ids", "admin_user_ids")
+_TELEGRAM_ID = re.compile(r"-?\d+")
+
 
 class Settings(BaseSettings):
     """Every knob of the bot; `.env.example` documents each with its default."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     knowledge_dir: Path = Field(Path("knowledge"), description="Folder of the guides to ingest.")
     data_dir: Path = Field(Path("data"), description="Index, manifest and local state live here.")
@@ -38,7 +52,7 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, gt=0, lt=65536, description="Chroma server port.")
     chroma_ssl: bool = Field(False, description="Talk to the Chroma server over HTTPS.")
     chroma_auth_token: SecretStr | None = Field(
-        None, description="Sent as 'Authorization: Bearer <token>' to the Chroma server (or its proxy)."
+        None, description="Sent as `Authorization: Bearer <token>` to the Chroma server (or its proxy)."
     )
     index_check_s: float = Field(
         10.0, gt=0, description="Seconds between checks whether a new index went live (ingest, /reload)."
@@ -110,7 +124,7 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
     llm_daily_limit: int = Field(0, ge=0, description="LLM answers per user and day (0 = unlimited).")
     german_address: Literal["sie", "du"] = Field("sie", description="How generated German answers address users.")
-    log_level: str = Field("WARNING", description="Python logging level.")
+    log_level: LogLevel = Field("WARNING", description="Python logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     log_personal_data: bool = Field(
         False,
         description=(
@@ -119,13 +133,29 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
+    @field_validator(*ACCESS_SETTINGS, mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        """Accept "1, 2,3" from the environment as well as real collections."""
-        if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
-        return value
+        """Accept "1, 2,3" from the environment as well as real collections; say the format on anything else."""
+        if not isinstance(value, str):
+            return value
+        parts = _id_parts(value)
+        wrong = next((part for part in parts if not _TELEGRAM_ID.fullmatch(part)), None)
+        if wrong is not None:
+            raise ValueError(
+                f"{wrong!r} is not a numeric Telegram id; use numbers separated by commas, "
+                "e.g. 12345678,87654321 (numeric ids, not @usernames: send /whoami to the bot to see yours)"
+            )
+        return frozenset(int(part) for part in parts)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        """Accept any case ("debug"); anything else is named with the levels there are."""
+        levels = get_args(LogLevel)
+        if isinstance(value, str) and value.strip().upper() in levels:
+            return value.strip().upper()
+        raise ValueError(f"{value!r} is not a logging level; use one of {', '.join(levels)}")
 
     @property
     def restricted(self) -> bool:
@@ -154,27 +184,121 @@ class Settings(BaseSettings):
         return str(self.chroma_path)
 
 
+def _id_parts(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
 class ConfigError(ValueError):
     """A setting has an unusable value; the message names it and what is expected."""
 
 
+@dataclass(frozen=True)
+class UnknownSetting:
+    """A name in `.env` or the environment that no setting reads, with the setting it most likely means."""
+
+    name: str
+    source: Literal[".env", "environment"]
+    suggestion: str | None
+    blocking: bool  # a misspelt access list: starting would ignore it and answer everyone
+
+    def message(self) -> str:
+        guess = f", did you mean {self.suggestion}?" if self.suggestion else " (see .env.example)"
+        where = "in .env" if self.source == ".env" else "in the environment"
+        consequence = "; ignored, it would leave the bot open to everyone" if self.blocking else ""
+        return f"{self.name}: unknown setting{guess} ({where}{consequence})"
+
+
+def unknown_settings() -> list[UnknownSetting]:
+    """Names in `.env` and the environment that no setting reads: typos pydantic would ignore silently.
+
+    `.env` belongs to the bot, so every unknown name in it is reported, and one whose closest
+    setting is an access list (ALLOWED_USER_IDS, ALLOWED_CHAT_IDS, ADMIN_USER_IDS) blocks the
+    start when it has a value: ignored, `ALLOWED_USERS=42` would turn an internal FAQ into a
+    public bot. The environment is shared with other programs (Django's ALLOWED_HOSTS, another
+    tool's TELEGRAM_…), so there only names whose first word is the first word of a setting and
+    that resemble one are reported, and such a name blocks only when it resembles an access list
+    and its value is a list of numeric ids, which is what a misspelt access list holds (Docker's
+    `env_file: .env` hands the bot its `.env` through the environment).
+    """
+    known = {name.upper() for name in Settings.model_fields}
+    access = {name.upper() for name in ACCESS_SETTINGS}
+    first_words = {name.split("_", 1)[0] for name in known}
+    env_file = Path(ENV_FILE)
+    from_file = dotenv_values(env_file, encoding="utf-8") if env_file.is_file() else {}
+    found: list[UnknownSetting] = []
+    for name, value in from_file.items():
+        if name.upper() not in known:
+            suggestion = _closest(name, known)
+            found.append(
+                UnknownSetting(name, ".env", suggestion, suggestion in access and bool(value and value.strip()))
+            )
+    for name, value in os.environ.items():
+        if name.upper() in known or name.upper().split("_", 1)[0] not in first_words:
+            continue
+        suggestion = _closest(name, known)
+        if suggestion is not None:
+            parts = _id_parts(value)
+            looks_like_ids = bool(parts) and all(_TELEGRAM_ID.fullmatch(part) for part in parts)
+            found.append(UnknownSetting(name, "environment", suggestion, suggestion in access and looks_like_ids))
+    return found
+
+
+def _closest(name: str, known: set[str]) -> str | None:
+    matches = difflib.get_close_matches(name.upper(), sorted(known), n=1)
+    return matches[0] if matches else None
+
+
 def startup_settings() -> Settings:
-    """Settings for a command-line entry point, with logging set up; a bad value exits with 2."""
+    """Settings for a command-line entry point, with logging set up.
+
+    An invalid value or a misspelt access list prints one line and exits with 2; other unknown
+    names are printed once as warnings and the program goes on.
+    """
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
+    for unknown in unknown_settings():
+        print(f"Warning: {unknown.message()}", file=sys.stderr)
     setup_logging(settings.log_level, settings.secret_values, personal_data=settings.log_personal_data)
     return settings
 
 
 def load_settings() -> Settings:
-    """Read the environment and `.env` once, turning validation errors into one clear message."""
+    """Read the environment and `.env` once; invalid values and misspelt access lists become one clear message."""
+    problems = [unknown.message() for unknown in unknown_settings() if unknown.blocking]
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']).upper()}: {error['msg']}" for error in exc.errors()
-        )
-        raise ConfigError(f"Invalid setting in the environment or .env: {problems}") from None
+        problems += [
+            f"{'.'.join(str(p) for p in error['loc']).upper()}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
+        ]
+    if problems:
+        raise ConfigError(f"Invalid setting in the environment or .env: {'; '.join(problems)}")
+    return settings
+
+
+def settings_table() -> str:
+    """README's table of every setting, from the fields themselves, so it cannot drift from them."""
+    rows = ["| Setting | Default | Meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        meaning = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{name.upper()}` | {_shown(field.default)} | {meaning} |")
+    return "\n".join(rows)
+
+
+def _shown(default: object) -> str:
+    """A default as `.env` would spell it; no value at all is "empty"."""
+    if default is None or default == "" or default == frozenset():
+        return "empty"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if isinstance(default, float):
+        return f"`{default:g}`"
+    return f"`{default}`"
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -13,7 +13,7 @@ from datetime import date
 
 import httpx
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, UnknownSetting, load_settings, unknown_settings
 from bot.kb.documents import stale_sections
 from bot.kb.embeddings import EmbeddingModelError, KnowledgeEmbeddings, load_embeddings
 from bot.kb.index import IndexUnavailableError, KnowledgeIndex, open_client
@@ -27,18 +27,31 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False  # worth a look, but nothing fails because of it
 
     def line(self) -> str:
-        mark = "✅" if self.ok else "❌"
+        mark = "⚠️" if self.warning else "✅" if self.ok else "❌"
         return f"{mark} {self.name}: {self.detail}" + (f"\n   Fix: {self.fix}" if self.fix else "")
 
 
 def run_checks() -> list[Check]:
+    unknown = [_unknown(setting) for setting in unknown_settings() if not setting.blocking]
     try:
         settings = load_settings()
     except ConfigError as exc:
-        return [Check("Settings", False, str(exc), "Correct the value in .env (see .env.example).")]
-    return [Check("Settings", True, "valid"), *_checks(settings)]
+        fix = "Correct the name or value in .env or the environment (see .env.example)."
+        return [Check("Settings", False, str(exc), fix), *unknown]
+    return [Check("Settings", True, "valid"), *unknown, *_checks(settings)]
+
+
+def _unknown(setting: UnknownSetting) -> Check:
+    """A name no setting reads: most likely a typo, so the setting meant keeps its default."""
+    fix = (
+        "Correct the name in .env, or remove the line."
+        if setting.source == ".env"
+        else "Correct the name, or leave it if another program uses this variable."
+    )
+    return Check("Settings", True, setting.message(), fix, warning=True)
 
 
 def _checks(settings: Settings) -> Iterator[Check]:
@@ -154,5 +167,9 @@ def main() -> int:
     for check in checks:
         print(check.line())
     failed = [c for c in checks if not c.ok]
-    print("\nAll checks passed." if not failed else f"\n{len(failed)} problem(s) found.")
+    warned = [c for c in checks if c.warning]
+    if failed:
+        print(f"\n{len(failed)} problem(s) found.")
+    else:
+        print(f"\nNo problems found, {len(warned)} warning(s)." if warned else "\nAll checks passed.")
     return 1 if failed else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bot.config import Settings
+from bot.config import Settings, unknown_settings
 from bot.engine.texts import TEXTS as ENGINE_TEXTS
 from bot.telegram.texts import UI_TEXTS
 from tests.helpers import REPO
@@ -18,6 +18,7 @@ def test_env_example_documents_every_setting_with_a_valid_default(tmp_path, monk
     (tmp_path / ".env").write_text(example, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert Settings() == Settings(_env_file=None)  # the documented values are the defaults
+    assert [s for s in unknown_settings() if s.source == ".env"] == []
 
 
 def test_broken_setting_stops_with_a_message_naming_it(tmp_path) -> None:

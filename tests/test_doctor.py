@@ -59,6 +59,16 @@ async def test_broken_setting_and_dead_chroma_server(small_kb: Settings) -> None
     assert code == 1 and "❌ Chroma: the Chroma server 127.0.0.1:9" in out and "chroma run" in out
 
 
+async def test_doctor_reports_unknown_settings(kb_settings: Settings) -> None:
+    code, out = await doctor(kb_settings, LLM_MODELL="gpt-4o-mini")
+    assert code == 0, out
+    assert "⚠️ Settings: LLM_MODELL: unknown setting, did you mean LLM_MODEL? (in the environment)" in out
+    assert "No problems found, " in out and "All checks passed." not in out
+
+    code, out = await doctor(kb_settings, ALLOWED_USERS="42")
+    assert code == 1 and "❌ Settings:" in out and "did you mean ALLOWED_USER_IDS?" in out
+
+
 async def test_doctor_lists_guides_past_their_review_date(small_kb: Settings) -> None:
     guide = small_kb.knowledge_dir / "de" / "live.md"
     guide.write_text(

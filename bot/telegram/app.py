@@ -94,6 +94,7 @@ def add_handlers(application: Application) -> None:
             CommandHandler(["neu", "new"], handlers.new_conversation),
             CommandHandler(["datenschutz", "privacy"], handlers.privacy),
             CommandHandler(["vergessen", "forget"], handlers.forget),
+            CommandHandler(["whoami", "id"], handlers.whoami),
             CommandHandler("stats", staff.stats),
             CommandHandler(["luecken", "gaps"], staff.gaps),
             CommandHandler(["veraltet", "stale"], staff.stale),
@@ -143,7 +144,10 @@ async def serving(
         application = build_application(settings, answerer, inbox, responder)
         processor = application.update_processor
         assert isinstance(processor, InboxProcessor)
-        await until_done(application.bot.initialize, "connecting to the Bot API")
+        await until_done(  # a bot started during an outage waits for Telegram instead of crashing
+            application.bot.initialize,
+            f"connecting to the Bot API at {settings.telegram_api_base_url} (check TELEGRAM_API_BASE_URL)",
+        )
         await application.initialize()
         await until_done(lambda: publish_commands(application), "publishing the command menu")
         await start_background(application)

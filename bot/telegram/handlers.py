@@ -75,20 +75,34 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     user = update.effective_user
     chat_id = update.effective_chat.id if update.effective_chat else (user.id if user else 0)
-    if is_allowed(svc.settings, user.id if user else None, chat_id):
+    if is_allowed(svc.settings, user.id if user else None, chat_id) or _is_whoami(update):
         return
     lang = ui_language(update)
     if update.callback_query:
-        await update.callback_query.answer(text(lang, "not_allowed"), show_alert=True)
+        await update.callback_query.answer(text(lang, "not_allowed_short"), show_alert=True)
     elif update.inline_query:
         await update.inline_query.answer([], cache_time=0, is_personal=True)
     elif update.effective_message and update.effective_chat and user is not None:  # not a channel post
         message = update.effective_message
         private = update.effective_chat.type == ChatType.PRIVATE
         if private or _addressed_question(message, context) is not None:
-            await message.reply_text(text(lang, "not_allowed"))
+            await message.reply_html(text(lang, "not_allowed", user_id=user.id))
     logger.info("refused update from %s", _user_tag(context, update))
     raise ApplicationHandlerStop
+
+
+def _is_whoami(update: Update) -> bool:
+    """/whoami passes the allowlist: someone not yet allowed needs their id to be added."""
+    message = update.message
+    command = (message.text or "").split(maxsplit=1)[0].split("@")[0].lower() if message else ""
+    return command in ("/whoami", "/id")
+
+
+async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The numeric ids ALLOWED_USER_IDS, ADMIN_USER_IDS and ALLOWED_CHAT_IDS need."""
+    user, chat = update.effective_user, update.effective_chat
+    ids = {"user_id": user.id if user else "–", "chat_id": chat.id if chat else "–"}
+    await send_html(update, text(ui_language(update), "whoami", **ids))
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -78,7 +78,7 @@ async def poll(bot: Client, intake: Intake, on_fatal: Callable[[], None], timeou
     """Long-poll until cancelled; the offset confirms a batch only after the intake stored it."""
     await until_done(bot.delete_webhook, "removing the webhook")  # polling and a webhook exclude each other
     offset: int | None = None
-    state = _State()
+    state = _State(recovered="polling Telegram again")
     while True:
         try:
             raw = await bot.fetch_updates(offset, timeout, list(Update.ALL_TYPES))
@@ -105,9 +105,10 @@ async def poll(bot: Client, intake: Intake, on_fatal: Callable[[], None], timeou
 
 
 class _State:
-    """One log line when polling starts failing in a new way, one when it works again."""
+    """One log line when a call starts failing in a new way, one when it works again."""
 
-    def __init__(self) -> None:
+    def __init__(self, recovered: str) -> None:
+        self._recovered = recovered
         self._failure: str | None = None
         self._streak = 0
 
@@ -120,13 +121,13 @@ class _State:
 
     def ok(self) -> None:
         if self._failure is not None:
-            logger.warning("polling Telegram again")
+            logger.warning(self._recovered)
         self._failure, self._streak = None, 0
 
 
 async def until_done(call: Callable[[], Awaitable[object]], what: str) -> None:
     """Retry a start-up call until the Bot API answers it: a bot started during an outage waits."""
-    state = _State()
+    state = _State(recovered=f"{what}: done")
     while True:
         try:
             await call()

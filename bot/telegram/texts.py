@@ -25,7 +25,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "/quellen – Quellen der letzten Antwort\n"
             "/neu – neues Gespräch beginnen\n"
             "/datenschutz – was ich speichere\n"
-            "/vergessen – alles über Sie löschen\n\n"
+            "/vergessen – alles über Sie löschen\n"
+            "/whoami – Ihre Telegram-ID und die dieses Chats (für die Freischaltung)\n\n"
             "In Gruppen antworte ich, wenn Sie mich erwähnen oder auf meine Nachricht antworten."
         ),
         "choose_topic": "Wählen Sie ein Thema:",
@@ -83,7 +84,14 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "forget_cancelled": "Abgebrochen, es wurde nichts gelöscht.",
         "not_allowed": (
             "Dieser Bot ist ein internes Werkzeug und für Sie nicht freigeschaltet. "
-            "Bitte wenden Sie sich an Ihre Ansprechperson in der Agentur."
+            "Bitte wenden Sie sich an Ihre Ansprechperson in der Agentur und nennen Sie ihr "
+            "Ihre Telegram-ID: <code>{user_id}</code>"
+        ),
+        "not_allowed_short": "Dieser Bot ist für Sie nicht freigeschaltet.",
+        "whoami": (
+            "Ihre Telegram-ID: <code>{user_id}</code>\nDieser Chat: <code>{chat_id}</code>\n\n"
+            "Für den Betrieb: Personen gehören in ALLOWED_USER_IDS (oder ADMIN_USER_IDS), Gruppen in "
+            "ALLOWED_CHAT_IDS."
         ),
         "rate_limited": "Das waren viele Fragen auf einmal. Bitte warten Sie {seconds} Sekunden.",
         "late": "Entschuldigung für die Verspätung: Ihre Frage von vor {minutes} Minuten ist liegen geblieben.",
@@ -113,7 +121,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "/sources – sources of the last answer\n"
             "/new – start a new conversation\n"
             "/privacy – what I store\n"
-            "/forget – delete everything about you\n\n"
+            "/forget – delete everything about you\n"
+            "/whoami – your Telegram id and this chat's (for access)\n\n"
             "In groups I answer when you mention me or reply to my message."
         ),
         "choose_topic": "Pick a topic:",
@@ -167,7 +176,14 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "forgotten": "Done: your conversation, sources and ratings are deleted.",
         "forget_cancelled": "Cancelled, nothing was deleted.",
         "not_allowed": (
-            "This bot is an internal tool and not enabled for you. Please contact your agency contact person."
+            "This bot is an internal tool and not enabled for you. Please contact your agency contact "
+            "person and give them your Telegram id: <code>{user_id}</code>"
+        ),
+        "not_allowed_short": "This bot is not enabled for you.",
+        "whoami": (
+            "Your Telegram id: <code>{user_id}</code>\nThis chat: <code>{chat_id}</code>\n\n"
+            "For the operator: people go into ALLOWED_USER_IDS (or ADMIN_USER_IDS), groups into "
+            "ALLOWED_CHAT_IDS."
         ),
         "rate_limited": "That was a lot of questions at once. Please wait {seconds} seconds.",
         "late": "Sorry for the delay: your question from {minutes} minutes ago was held up.",

@@ -77,6 +77,7 @@ async def test_english_user_gets_english_answer_and_commands_in_both_languages(a
         ("/datenschutz", "nach 30 Tagen automatisch gelöscht"),
         ("/privacy", "Was ich speichere"),
         ("/vergessen", "Soll ich alles löschen"),
+        ("/whoami", "Dieser Chat: <code>42</code>"),
     ],
 )
 async def test_every_command_answers(api: FakeBotAPI, bot: Any, command: str, expected: str) -> None:
@@ -215,6 +216,9 @@ async def test_allowlist_refuses_strangers_and_group_membership_grants_nothing(
     async with serving(settings, answerer):
         refused = await ask(api, "Was sind Matches im TikTok-Live?", chat_id=99)
         assert "nicht freigeschaltet" in refused.params["text"]
+        assert "Ihre Telegram-ID: <code>99</code>" in refused.params["text"]  # what to give the agency
+        whoami = await ask(api, "/whoami", chat_id=99)  # works before access is granted
+        assert "Ihre Telegram-ID: <code>99</code>" in whoami.params["text"]
         allowed = await ask(api, "Was sind Matches im TikTok-Live?", chat_id=1)
         assert "<i>Quellen:" in allowed.params["text"]
         in_group = await ask(
