@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test index eval bench bench-load clean
+.PHONY: run test index eval bench bench-load bench-faults clean
 
 # torch is installed on its own first: the pinned CPU build lies on local disk, while an
 # unpinned resolve would pull a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
+	@echo "Setting up .venv: CPU torch, then the bot and its models (first time about 3-5 minutes) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
@@ -15,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "Adding the test tools (pytest, ruff, mypy) ..."
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -37,6 +39,9 @@ bench: index
 
 bench-load: index
 	$(PY) -m bench load
+
+bench-faults: index
+	$(PY) -m bench faults
 
 clean:
 	rm -rf $(VENV) data

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.engine.keyword import join_digit_groups
@@ -182,7 +184,7 @@ async def _evaluate(
 ) -> tuple[Metrics, list[ItemResult]]:
     results = []
     started = time.perf_counter()
-    for item in items:
+    for item in _progress(items, name):
         history: list[Turn] = []
         for earlier in item.history:
             history.append((await responder.ask(earlier, history)).as_turn())
@@ -202,6 +204,11 @@ async def _evaluate(
             )
         )
     return summarize(name, results, time.perf_counter() - started), results
+
+
+def _progress(items: list[GoldenItem], what: str) -> Iterable[GoldenItem]:
+    """A progress bar on a terminal (nothing in a log): a run of hundreds of questions takes minutes."""
+    return tqdm(items, desc=what, unit="question", file=sys.stderr, leave=False, disable=None)
 
 
 def evaluate_baseline(settings: Settings, items: list[GoldenItem]) -> Metrics:
@@ -233,7 +240,7 @@ def evaluate_baseline(settings: Settings, items: list[GoldenItem]) -> Metrics:
             collection_name="baseline",
         )
         results = []
-        for item in items:
+        for item in _progress(items, "baseline"):
             ranking = store.similarity_search(item.question, k=10)
             rank = next((i for i, d in enumerate(ranking, 1) if has_fact(d.page_content, item.expected)), None)
             best = ranking[0].page_content if ranking else ""
