@@ -96,6 +96,8 @@ class Document:
     lang: str
     topic: str
     sections: list[Section]
+    menu: str = ""  # the label of the /themen button its topic sits under; empty: the title
+    menu_order: int | None = None  # the button's place in /themen; None: after the numbered ones
 
 
 def parse_document(rel_path: str, text: str) -> Document:
@@ -151,7 +153,18 @@ def parse_document(rel_path: str, text: str) -> Document:
         lang=str(meta.get("lang") or detect_language(body_text)),
         topic=str(meta.get("topic") or stem),
         sections=sections,
+        menu=str(meta.get("menu") or "").strip(),
+        menu_order=_menu_order(meta.get("menu_order")),
     )
+
+
+def _menu_order(value: Any) -> int | None:
+    """A whole number or nothing: a typo must not silently move a topic to the end of the menu."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadFileError("malformed front matter: 'menu_order' must be a whole number")
+    return value
 
 
 def _date_text(value: Any) -> str:
@@ -233,6 +246,7 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
             "sources": json.dumps(list(section.sources), ensure_ascii=False),
             "questions": json.dumps(list(section.questions), ensure_ascii=False),
             "position": position,  # reading order, for menus and suggestions
+            **_menu_metadata(doc),
         }
         for part_no, part in enumerate(parts):
             key = f"{doc.path}#{section.heading}#{part_no}"
@@ -253,6 +267,13 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
         for sentence in sentences:
             part = "s" + hashlib.sha256(sentence.encode()).hexdigest()[:12]  # stable when others move
             yield _chunk(f"{doc.path}#{section.heading}#{part}", sentence, {**metadata, "kind": SENTENCE, "part": part})
+
+
+def _menu_metadata(doc: Document) -> dict[str, Any]:
+    """The guide's place in the topic menu, only where declared: Chroma stores no None, and a
+    document without menu fields keeps the chunk ids it had before they existed."""
+    declared = {"menu": doc.menu or None, "menu_order": doc.menu_order}
+    return {key: value for key, value in declared.items() if value is not None}
 
 
 def _chunk(key: str, text: str, metadata: dict[str, Any]) -> Chunk:

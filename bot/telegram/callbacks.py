@@ -6,17 +6,21 @@ Telegram returns a button's `callback_data` verbatim when it is pressed, so the 
 
 from __future__ import annotations
 
+import hashlib
 import re
 
-TOPIC = re.compile(r"^t:(?P<menu>.+)$")
+MAX_DATA = 64  # bytes of callback_data Telegram accepts per button
+TOPIC = re.compile(r"^t:(?P<topic>.+)$")
 QUESTION = re.compile(r"^q:(?P<entry>.+)$")
 FEEDBACK = re.compile(r"^f:(?P<sign>[+-]):(?P<answer>.+)$")
 SOURCES = re.compile(r"^src:(?P<answer>.+)$")
 FORGET = re.compile(r"^forget:(?P<choice>yes|no)$")
 
 
-def topic(menu_key: str) -> str:
-    return f"t:{menu_key}"
+def topic(name: str) -> str:
+    """A topic menu button: the guides' topic, or a digest of one an agency named too long."""
+    data = f"t:{name}"
+    return data if len(data.encode()) <= MAX_DATA else f"t:#{hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
 def question(entry_id: str) -> str:

@@ -5,15 +5,15 @@ Only this module knows Telegram's formatting rules; the engine hands over plain 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.engine.catalog import Entry
+from bot.engine.catalog import Entry, MenuItem
 from bot.engine.types import Answer, Reference
 from bot.telegram import callbacks
-from bot.telegram.texts import TOPIC_MENU, text
+from bot.telegram.texts import text
 
 MAX_MESSAGE = 4096
 BUTTON_LABEL = 60  # characters of a suggestion shown on its button
@@ -104,10 +104,10 @@ def _short(label: str) -> str:
     return label if len(label) <= BUTTON_LABEL else label[: BUTTON_LABEL - 1].rstrip() + "…"
 
 
-def answer_keyboard(answer: Answer, answer_key: str) -> InlineKeyboardMarkup:
-    """👍 / 👎 / sources, then suggested follow-ups; a declined question gets the topic menu."""
+def answer_keyboard(answer: Answer, answer_key: str, menu: Sequence[MenuItem]) -> InlineKeyboardMarkup:
+    """👍 / 👎 / sources, then suggested follow-ups; a declined question gets the topic `menu`."""
     if not answer.in_scope:
-        return topics_keyboard(answer.language)
+        return topics_keyboard(menu)
     rows = [
         [
             InlineKeyboardButton("👍", callback_data=callbacks.feedback(answer_key, positive=True)),
@@ -118,9 +118,16 @@ def answer_keyboard(answer: Answer, answer_key: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows + _question_rows(answer.suggestions))
 
 
-def topics_keyboard(lang: str) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(labels[lang], callback_data=callbacks.topic(key)) for key, _, labels in TOPIC_MENU]
+def topics_keyboard(menu: Sequence[MenuItem]) -> InlineKeyboardMarkup:
+    """The topic menu, two buttons a row; a button names its first topic (see `topic_button`)."""
+    buttons = [InlineKeyboardButton(_short(m.label), callback_data=callbacks.topic(m.topics[0][0])) for m in menu]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def topic_button(menu: Sequence[MenuItem], data: str) -> MenuItem | None:
+    """The menu button a pressed `data` stands for, by any of its topics: the order within a button
+    may differ between languages and index versions; None for a topic no longer in the menu."""
+    return next((m for m in menu if any(callbacks.topic(topic) == data for topic, _ in m.topics)), None)
 
 
 def _question_rows(entries: Iterable[Entry]) -> list[list[InlineKeyboardButton]]:

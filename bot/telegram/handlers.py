@@ -34,12 +34,13 @@ from bot.telegram.formatting import (
     questions_keyboard,
     sources_html,
     split_html,
+    topic_button,
     topics_keyboard,
 )
 from bot.telegram.memory import ConversationKey
 from bot.telegram.services import services
 from bot.telegram.streaming import StreamedReply
-from bot.telegram.texts import TOPIC_MENU, text
+from bot.telegram.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greets the user and shows the topic menu."""
     lang = ui_language(update)
-    await send_html(update, text(lang, "welcome"), topics_keyboard(lang))
+    await send_html(update, text(lang, "welcome"), topics_keyboard(services(context).answerer.catalog.menu(lang)))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,9 +118,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Shows the topic menu."""
+    """Shows the topic menu of the knowledge base that is live now."""
     lang = ui_language(update)
-    await send_html(update, text(lang, "choose_topic"), topics_keyboard(lang))
+    await send_html(update, text(lang, "choose_topic"), topics_keyboard(services(context).answerer.catalog.menu(lang)))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -178,20 +179,19 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     assert query is not None and query.data is not None
     lang = ui_language(update)
-    menu_key = callbacks.field(callbacks.TOPIC, query.data, "menu")
-    menu = next((m for m in TOPIC_MENU if m[0] == menu_key), None)
-    await query.answer()
-    if menu is None or query.message is None:
-        return
-    _, guide_topics, labels = menu
     catalog = services(context).answerer.catalog
-    per_guide = max(1, EXAMPLES_PER_MENU // len(guide_topics))
-    entries = [e for topic in guide_topics for e in catalog.questions(topic, lang)[:per_guide]]
+    item = topic_button(catalog.menu(lang), query.data)
+    if item is None:  # a menu of an older version or knowledge base: the topic is gone
+        await query.answer(text(lang, "expired"))
+        return
+    await query.answer()
+    if query.message is None:
+        return
     await context.bot.send_message(
         query.message.chat.id,
-        text(lang, "topic_questions", topic=labels[lang]),
+        text(lang, "topic_questions", topic=escape(item.label)),
         parse_mode=ParseMode.HTML,
-        reply_markup=questions_keyboard(entries),
+        reply_markup=questions_keyboard(catalog.examples(item, EXAMPLES_PER_MENU)),
         message_thread_id=_thread(update),
     )
 
@@ -402,7 +402,8 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     late = _minutes_late(update)
     if late:  # answered after a restart or an outage: say so, or the answer seems to come from nowhere
         paragraphs.insert(0, f"<i>{escape(text(answer.language, 'late', minutes=late))}</i>")
-    await reply.finish(paragraphs, answer_keyboard(answer, answer_key))
+    menu = svc.answerer.catalog.menu(answer.language)
+    await reply.finish(paragraphs, answer_keyboard(answer, answer_key, menu))
 
 
 def _minutes_late(update: Update) -> int:

@@ -200,23 +200,6 @@ UI_TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-TOPIC_MENU: tuple[tuple[str, tuple[str, ...], dict[str, str]], ...] = (
-    # (menu key, topics of the guides it opens, label per language)
-    ("start", ("getting-started", "accounts"), {"de": "Einstieg", "en": "Getting started"}),
-    ("algorithm", ("algorithm", "content-practice"), {"de": "Algorithmus & Inhalte", "en": "Algorithm & content"}),
-    ("live", ("live-basics", "live-commerce", "live-earnings"), {"de": "LIVE", "en": "LIVE"}),
-    ("ads", ("ads", "shop"), {"de": "Werbung & Shop", "en": "Ads & Shop"}),
-    ("recruiting", ("recruiting",), {"de": "Recruiting", "en": "Recruiting"}),
-    ("legal", ("legal-duties", "music"), {"de": "Recht & Musik", "en": "Law & music"}),
-    (
-        "privacy",
-        ("data-protection-companies", "data-protection", "regulation"),
-        {"de": "Datenschutz & Regulierung", "en": "Data protection & regulation"},
-    ),
-    ("history", ("history", "numbers"), {"de": "Geschichte & Zahlen", "en": "History & numbers"}),
-)
-
-
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     "de": (
         ("start", "Begrüßung und Themen"),

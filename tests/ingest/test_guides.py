@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.documents import BadFileError, Document, parse_document
+from bot.kb.documents import BadFileError, Document, chunk_document, parse_document
 from tests.helpers import KNOWLEDGE, REPO
 
 GUIDES = sorted(KNOWLEDGE.glob("*/*.md"))
@@ -98,3 +98,27 @@ def test_closing_metadata_lines_become_sources_questions_and_dates_not_text() ->
 def test_a_section_citing_an_unknown_source_id_is_a_clear_error() -> None:
     with pytest.raises(BadFileError, match="unknown source ids: b"):
         parse_document("de/t.md", GUIDE.replace("> sources: a", "> sources: a, b"))
+
+
+def test_every_guide_places_its_topic_in_the_menu_like_its_counterpart() -> None:
+    places: dict[str, set[int | None]] = {}
+    for path in GUIDES:
+        doc = guide(path)
+        assert doc.menu, f"{path.name}: no menu label"
+        places.setdefault(doc.topic, set()).add(doc.menu_order)
+    assert all(len(orders) == 1 and None not in orders for orders in places.values()), places
+
+
+def test_menu_fields_reach_the_chunks_only_where_declared() -> None:
+    def metadata(text: str) -> dict[str, object]:
+        chunk = next(chunk_document(parse_document("de/t.md", text), len, 10_000))
+        return chunk.metadata
+
+    placed = GUIDE.replace("topic: t\n", 'topic: t\nmenu: "Preise"\nmenu_order: 45\n')
+    assert (metadata(placed)["menu"], metadata(placed)["menu_order"]) == ("Preise", 45)
+    assert "menu" not in metadata(GUIDE) and "menu_order" not in metadata(GUIDE)  # ids as before
+
+
+def test_a_menu_order_that_is_not_a_whole_number_is_a_clear_error() -> None:
+    with pytest.raises(BadFileError, match="'menu_order' must be a whole number"):
+        parse_document("de/t.md", GUIDE.replace("topic: t\n", "topic: t\nmenu_order: zehn\n"))

@@ -111,6 +111,72 @@ async def test_start_menu_topic_and_example_question_buttons(api: FakeBotAPI, bo
     assert "Quellen" in answer.params["text"]
 
 
+PRICES_GUIDE = """---
+title: "Preise und Pakete der Agentur"
+topic: agency-prices
+menu: "{label}"
+menu_order: 5
+lang: {lang}
+source: "https://agentur.example/preise"
+as_of: "2026-11"
+---
+
+## {first}
+
+{answer}
+
+## {second}
+
+Ein Drehtag ist in jedem Paket enthalten, weitere Drehtage kosten extra.
+"""
+
+
+async def test_a_guide_with_a_new_topic_is_in_the_menu_after_ingest_without_a_restart(
+    api: FakeBotAPI, small_kb: Settings, e5: Any
+) -> None:
+    ingest(small_kb, e5, show_progress=False)
+    settings = bot_settings(api, small_kb.data_dir, index_check_s=0.2).model_copy(
+        update={"knowledge_dir": small_kb.knowledge_dir}
+    )
+    answerer = Answerer.load(settings)
+    async with serving(settings, answerer):
+        before = [label for label, _ in buttons(await ask(api, "/themen"))]
+        assert before == ["Geld verdienen mit TikTok LIVE", "History of TikTok"]  # titles; English-only kept
+
+        for lang, label, first, second in (
+            ("de", "Preise & Pakete", "Was kostet ein Monatspaket?", "Sind Drehtage inklusive?"),
+            ("en", "Prices & packages", "What does a monthly package cost?", "Are shooting days included?"),
+        ):
+            guide = PRICES_GUIDE.format(
+                label=label, lang=lang, first=first, second=second, answer="Ein Monatspaket kostet 900 Euro."
+            )
+            (small_kb.knowledge_dir / lang / "preise.md").write_text(guide, encoding="utf-8")
+        await asyncio.to_thread(ingest, small_kb, e5, show_progress=False)
+        for _ in range(50):  # the running bot follows the live index every 0.2 s
+            if len(answerer.catalog.menu("de")) == 3:
+                break
+            await asyncio.sleep(0.1)
+
+        menu = await ask(api, "/themen")
+        topics = dict(buttons(menu))
+        assert list(topics) == ["Preise & Pakete", "Geld verdienen mit TikTok LIVE", "History of TikTok"]
+        english = await ask(api, "/topics", user=api.user(7, lang="en"), chat_id=7)
+        assert [label for label, _ in buttons(english)] == [
+            "Prices & packages",
+            "Geld verdienen mit TikTok LIVE",  # German only: offered in German
+            "History of TikTok",
+        ]
+
+        await api.press(topics["Preise & Pakete"], as_message(menu))
+        examples = (await api.wait_for_message(42, count=3))[2]
+        assert "Preise &amp; Pakete" in examples.params["text"]
+        assert [label for label, _ in buttons(examples)] == ["Was kostet ein Monatspaket?", "Sind Drehtage inklusive?"]
+
+        await api.press("t:live", as_message(menu))  # a button of the menu the bot had before
+        expired = await api.wait_for("answerCallbackQuery", count=2)
+        assert "nicht mehr aktuell" in expired[1].params["text"]
+
+
 async def test_suggestion_button_answers_the_suggested_question(api: FakeBotAPI, bot: Any) -> None:
     reply = await ask(api, "Wann wurde Douyin gegründet?")
     suggestion = next((label, data) for label, data in buttons(reply) if data.startswith("q:"))
