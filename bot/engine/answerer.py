@@ -20,6 +20,7 @@ from bot.engine.extractive import compose
 from bot.engine.followup import contextualize, expand_ellipsis, needs_subject, subject_of
 from bot.engine.live import LiveIndex
 from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
+from bot.engine.smalltalk import Kind, recognise, strip_opening, without_small_talk
 from bot.engine.texts import text
 from bot.engine.types import Answer, Reference, Source, Turn
 from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SUBJECT_WORDS = 8
 CANDIDATES = 6  # sections the answerability judge weighs before the composer reads the best `top_k`
+ABOUT_THE_BOT = frozenset({Kind.CAPABILITIES, Kind.IDENTITY, Kind.HELP})  # small talk answered with the topics
 
 
 @dataclass(frozen=True)
@@ -167,12 +169,18 @@ class Answerer:
         """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it)."""
         question = question.strip()
         previous_lang = history[-1].language if history else "de"
+        history = without_small_talk(history)  # "Und weltweit?" after "Danke!" follows the question before
         lang = detect_language(question, default=previous_lang)
         if not question:
             return self._notice(question, lang, text(lang, "empty", example=text(lang, "example")))
         limit = self.settings.max_question_chars
         if len(question) > limit:
             return self._notice(question, lang, text(lang, "too_long", length=len(question), limit=limit))
+        small_talk = recognise(question)
+        if small_talk is not None:
+            # Words that say nothing of the language ("ok", "bye") keep the conversation's.
+            return self.small_talk(question, small_talk.language or previous_lang, small_talk.kind)
+        question = strip_opening(question)
         if needs_subject(question, lang, list(history)):
             return self._notice(question, lang, text(lang, "needs_subject", example=text(lang, "example")))
         question = expand_ellipsis(question, list(history)) or question
@@ -208,6 +216,16 @@ class Answerer:
             topics=self.topics(lang),
             suggestions=(entry,) if entry is not None else (),
         )
+
+    def small_talk(self, question: str, lang: str, kind: Kind) -> Answer:
+        """A short, friendly reply to a greeting, thanks or "Was kannst du?", never a decline.
+
+        It is a notice, not an answer: front ends do not count it as a question and show the topics,
+        which a reply about the bot itself also lists.
+        """
+        message = text(lang, f"small_talk_{kind}", example=text(lang, "example"))
+        topics = self.topics(lang) if kind in ABOUT_THE_BOT else ()
+        return Answer(question=question, text=message, language=lang, in_scope=False, topics=topics)
 
     def compose_extractive(self, covered: Covered) -> Answer:
         question, lang, found = covered.question, covered.language, covered.found

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.engine.answerer import Answerer, Covered, closing_notes, sources_of
 from bot.engine.followup import contextualize, expand_ellipsis
 from bot.engine.responder import Delta, Done, Responder
+from bot.engine.smalltalk import recognise, without_small_talk
 from bot.engine.texts import text
 from bot.engine.types import Answer, Source, Turn
 
@@ -217,7 +218,11 @@ class GenerativeResponder(Responder):
         """A follow-up rewritten into a standalone question (None: not a follow-up).
 
         An elliptical one ("Und weltweit?") is expanded by rule, which is exact and costs no model call.
+        Small talk ("Danke!") is no follow-up, and no turn a follow-up refers to.
         """
+        if recognise(question) is not None:
+            return None
+        history = without_small_talk(history)
         lang = history[-1].language if history else "de"
         if contextualize(question, lang, list(history)) is None:
             return None

@@ -35,6 +35,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "store_unavailable": (
             "Die Wissensbasis ist gerade vorübergehend nicht erreichbar. Bitte fragen Sie in einer Minute noch einmal."
         ),
+        # Small talk (bot/engine/smalltalk.py): one reply per kind, the last three followed by the topics.
+        "small_talk_greeting": (
+            "Hallo! Ich bin der TikTok-Berater und beantworte Fragen zu TikTok für Unternehmen: zum "
+            "Algorithmus, zu LIVE, Werbung und Shop, Recruiting, Recht und Datenschutz – kurz und mit "
+            "Quellen. Was möchten Sie wissen? Zum Beispiel: {example}"
+        ),
+        "small_talk_thanks": "Gern! Wenn Sie noch etwas zu TikTok wissen möchten, fragen Sie einfach.",
+        "small_talk_goodbye": (
+            "Auf Wiedersehen und viel Erfolg auf TikTok! Wenn Sie wieder eine Frage haben, schreiben Sie mir einfach."
+        ),
+        "small_talk_capabilities": (
+            "Ich beantworte Fragen zu TikTok für Unternehmen aus meinen Leitfäden, auf Deutsch oder "
+            "Englisch, kurz und mit Quellen, und verstehe Rückfragen im Zusammenhang. Fragen Sie mich "
+            "zum Beispiel: {example} Meine Themen:"
+        ),
+        "small_talk_identity": (
+            "Ich bin der TikTok-Berater, ein Bot für kleine und mittlere Unternehmen: Ich beantworte "
+            "Fragen zu TikTok aus meinen Leitfäden, mit Quellen, und sage offen, wenn die Leitfäden "
+            "etwas nicht abdecken. Meine Themen:"
+        ),
+        "small_talk_help": (
+            "Schreiben Sie Ihre Frage einfach als Nachricht, auf Deutsch oder Englisch, zum Beispiel: "
+            "{example} Rückfragen wie „Und wie lange dauert das?“ verstehe ich im Zusammenhang. Meine Themen:"
+        ),
     },
     "en": {
         "out_of_scope": ("My guides don't cover that, and I'd rather not guess. I can help you with these topics:"),
@@ -60,6 +84,27 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "example": "How does the For You page work?",
         "store_unavailable": "The knowledge base is temporarily unreachable. Please ask again in a minute.",
+        "small_talk_greeting": (
+            "Hello! I'm TikTok-Berater and answer questions about TikTok for businesses: the algorithm, "
+            "LIVE, ads and shop, recruiting, law and data protection – briefly and with sources. What "
+            "would you like to know? For example: {example}"
+        ),
+        "small_talk_thanks": "Glad to help! If there's anything else about TikTok you'd like to know, just ask.",
+        "small_talk_goodbye": "Goodbye, and good luck on TikTok! Whenever you have another question, just write to me.",
+        "small_talk_capabilities": (
+            "I answer questions about TikTok for businesses from my guides, in English or German, "
+            "briefly and with sources, and I understand follow-up questions in context. Try for "
+            "example: {example} My topics:"
+        ),
+        "small_talk_identity": (
+            "I'm TikTok-Berater, a bot for small and medium-sized businesses: I answer questions about "
+            "TikTok from my guides, with sources, and say plainly when the guides don't cover something. "
+            "My topics:"
+        ),
+        "small_talk_help": (
+            "Just send your question as a message, in English or German, for example: {example} I "
+            "understand follow-ups like “And how long does that take?” in context. My topics:"
+        ),
     },
 }
 

@@ -340,6 +340,19 @@ async def test_overlong_message_is_declined_politely(api: FakeBotAPI, bot: Any) 
     assert "zu lang" in reply.params["text"]
 
 
+async def test_a_greeting_gets_a_friendly_reply_with_the_topic_menu_and_is_not_recorded(
+    api: FakeBotAPI, bot: Any
+) -> None:
+    reply = await ask(api, "Hallo!")
+    assert "Was möchten Sie wissen?" in reply.params["text"]
+    assert "nichts in meinen Leitfäden" not in reply.params["text"]
+    assert buttons(reply) and all(data.startswith("t:") for _, data in buttons(reply))
+    reply = await ask(api, "Was kannst du?")
+    assert "Meine Themen:" in reply.params["text"] and "• " in reply.params["text"]
+    assert all(data.startswith("t:") for _, data in buttons(reply))
+    assert stored_rows(bot, 42) == 0  # small talk is no question for the statistics
+
+
 async def test_retry_after_from_telegram_is_waited_out(api: FakeBotAPI, bot: Any) -> None:
     api.rate_limit_next["sendMessage"] = 1
     reply = await ask(api, "Was sind Matches im TikTok-Live?", count=2)  # the 429, then the retry
