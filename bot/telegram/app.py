@@ -29,6 +29,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.engine.responder import ExtractiveResponder, Responder
+from bot.logs import RedactSecrets
 from bot.telegram import callbacks, handlers, staff
 from bot.telegram.access import RateLimiter
 from bot.telegram.analytics import Store, load_salt
@@ -202,31 +203,97 @@ async def _start_intake(
 def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -> int:
     """Serve until SIGINT/SIGTERM: long polling, or a webhook when WEBHOOK_URL is set.
 
-    Returns the exit status: 0 after a stop signal, 1 when this bot cannot run (another instance
-    on the same data folder, a token Telegram rejects, a data folder or port it cannot use).
+    Returns the exit status: 0 after a stop signal; 2, after one line naming the fix, when the
+    settings do not let the bot start (a token or base URL the Bot API refuses, a data folder or
+    port it cannot use), as for an invalid setting; 1 when another instance already serves the
+    same data folder (nothing to fix in the settings) or Telegram ended the bot while it ran.
+    An unreachable Bot API is not among them: the start waits for it, logging why.
     """
+    redact = RedactSecrets(settings.secret_values).redact  # exception texts may quote a secret
     try:
         return asyncio.run(_serve_until_signal(settings, answerer, responder))
     except AnotherInstanceError as exc:
-        print(exc, file=sys.stderr)
-    except InvalidToken:
-        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather (/mybots → API Token).", file=sys.stderr)
+        print(redact(str(exc)), file=sys.stderr)
+        return 1
+    except InvalidToken as exc:
+        print(_refused(settings, exc), file=sys.stderr)
     except OSError as exc:  # DATA_DIR not writable, the webhook port taken
-        print(f"Cannot start the bot: {exc}", file=sys.stderr)
-    return 1
+        print(redact(f"Cannot start the bot: {exc}"), file=sys.stderr)
+    return 2
+
+
+def _refused(settings: Settings, exc: InvalidToken) -> str:
+    """python-telegram-bot raises InvalidToken for 401 and 404; with the token's shape checked, a 404 is the URL.
+
+    `Bot.initialize` wraps the server's answer in a new InvalidToken whose text quotes the token:
+    the answer is read from the cause, and no exception text is printed.
+    """
+    answer = exc.__cause__ if isinstance(exc.__cause__, InvalidToken) else exc
+    if "Not Found" in answer.message:
+        return (
+            f"The Bot API at {settings.telegram_api_base_url} answered 404 Not Found: TELEGRAM_API_BASE_URL must be "
+            "the address of a Bot API server ending in /bot, e.g. https://api.telegram.org/bot or "
+            "http://localhost:8081/bot."
+        )
+    return (
+        "Telegram rejected TELEGRAM_BOT_TOKEN: copy the current token from @BotFather (/mybots → your bot → "
+        "API Token) into .env."
+    )
+
+
+# Logs (with a traceback) each Bot API reply that is not JSON: a web server's 404 page, a proxy's error page.
+_REPLY_LOGGER = logging.getLogger("telegram.request.BaseRequest")
+
+
+class _QuietUntil(logging.Filter):
+    """Drops the records of a logger until an event is set.
+
+    At start a reply that is not JSON is told in one line anyway: a 404 by run_telegram (the base
+    URL names no Bot API), anything else by the retry's warning; a traceback would only bury it.
+    """
+
+    def __init__(self, event: asyncio.Event) -> None:
+        super().__init__()
+        self._event = event
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self._event.is_set()
 
 
 async def _serve_until_signal(settings: Settings, answerer: Answerer, responder: Responder) -> int:
+    """Serve until a stop signal; one that comes while the start still waits for the Bot API ends the wait."""
     stop = asyncio.Event()
+    started = asyncio.Event()
     fatal: list[bool] = []
 
     def give_up() -> None:
         fatal.append(True)
         stop.set()
 
+    async def serve() -> None:
+        quiet = _QuietUntil(started)
+        _REPLY_LOGGER.addFilter(quiet)
+        try:
+            async with serving(settings, answerer, responder, on_fatal=give_up):
+                started.set()
+                await stop.wait()
+        finally:
+            _REPLY_LOGGER.removeFilter(quiet)
+
+    task = asyncio.create_task(serve())
+
+    def on_signal() -> None:
+        if started.is_set():
+            stop.set()  # the bounded shutdown of `serving`
+        else:
+            task.cancel()  # nothing taken in yet; what the inbox holds stays for the next start
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with serving(settings, answerer, responder, on_fatal=give_up):
-        await stop.wait()
+        loop.add_signal_handler(signum, on_signal)
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise
     return 1 if fatal else 0

@@ -114,7 +114,7 @@ class ApiError(Exception):
 class FakeBotAPI(LoopbackServer):
     """The server plus the state a test inspects and steers."""
 
-    token: str = "123456:TEST-TOKEN"
+    token: str = "123456:TEST-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"  # shaped like a real one: the bot checks the shape
     calls: list[Call] = field(default_factory=list)
     blocked_chats: set[int] = field(default_factory=set)
     deleted_messages: set[tuple[int, int]] = field(default_factory=set)

@@ -200,6 +200,6 @@ async def test_a_rejected_token_stops_the_bot_with_one_clear_line(api: FakeBotAP
         api, kb_settings, TELEGRAM_BOT_TOKEN="999999:REVOKED-TOKEN-abcdefghijklmnopqrstu"
     )
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 1
+    assert process.returncode == 2
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in stderr.decode()
     assert b"REVOKED-TOKEN" not in stderr and b"Traceback" not in stderr
