@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, startup_settings
 from bot.engine.answerer import Answerer
-from bot.kb.embeddings import EmbeddingModelError, prepare_threads_for_serving
+from bot.kb.embeddings import EmbeddingModelError
 from bot.kb.index import IndexUnavailableError
 
 
@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return ownwords(args.sources, Path("knowledge"))
     settings = startup_settings()
-    prepare_threads_for_serving()  # the figures are the bot's: measured with its threading
     try:
         answerer = Answerer.load(settings)  # also the check that an index exists, before minutes of work
     except (IndexUnavailableError, EmbeddingModelError, ConfigError) as exc:

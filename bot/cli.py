@@ -16,7 +16,7 @@ from bot.engine.answerer import Answerer
 from bot.engine.llm import GenerativeResponder
 from bot.engine.responder import ExtractiveResponder, Responder
 from bot.engine.types import Turn
-from bot.kb.embeddings import EmbeddingModelError, prepare_threads_for_serving
+from bot.kb.embeddings import EmbeddingModelError
 from bot.kb.index import IndexUnavailableError
 from bot.terminal import render_plain
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return doctor()
     settings = startup_settings()
-    prepare_threads_for_serving()  # every command here answers questions, one after another
+
     try:
         answerer = Answerer.load(settings)
         responder = make_responder(settings, answerer)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from bot.config import Settings
 from tests.helpers import run_bot
 
@@ -53,17 +51,3 @@ def test_model_mismatch_is_refused_with_the_fix(kb_settings: Settings) -> None:
     assert result.returncode == 2
     assert "python ingest.py --rebuild" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_the_bot_loads_its_engine_with_sleeping_threads_and_ingest_keeps_the_default(
-    kb_settings: Settings, small_kb: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Spinning OpenMP threads make every answer wait while another process holds a core."""
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    bot = run_bot(kb_settings, "ask", "Was sind Matches im TikTok-Live?", LOG_LEVEL="INFO")
-    assert "embedding engine loads with OMP_WAIT_POLICY=PASSIVE" in bot.stderr
-    chosen = run_bot(kb_settings, "ask", "Was sind Matches?", LOG_LEVEL="INFO", OMP_WAIT_POLICY="ACTIVE")
-    assert "embedding engine loads with OMP_WAIT_POLICY=ACTIVE" in chosen.stderr  # the operator's choice wins
-    ingest = run_bot(small_kb, module="ingest", LOG_LEVEL="INFO")
-    assert ingest.returncode == 0, ingest.stderr
-    assert "embedding engine loads with OMP_WAIT_POLICY=default" in ingest.stderr

