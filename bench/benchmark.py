@@ -150,19 +150,8 @@ async def running_bot(
     api = FakeBotAPI()
     base_url = await api.start()
     try:
-        data_dir = workdir / "data"
-        shutil.copytree(settings.data_dir, data_dir, ignore=shutil.ignore_patterns("bot.sqlite3*"))
-        env = {
-            **os.environ,
-            "HF_HUB_OFFLINE": "1",
-            "DATA_DIR": str(data_dir),
-            "KNOWLEDGE_DIR": str(settings.knowledge_dir),
-            "TELEGRAM_BOT_TOKEN": api.token,
-            "TELEGRAM_API_BASE_URL": base_url,
-            "TELEGRAM_MAX_RATE": "0",
-            "TELEGRAM_GROUP_MAX_RATE": "0",
-            "RATE_LIMIT_PER_MINUTE": str(rate_limit_per_minute),
-        }
+        env = deployed_bot_env(settings, workdir, api.token, base_url)
+        env["RATE_LIMIT_PER_MINUTE"] = str(rate_limit_per_minute)
         bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env)
         try:
             await api.wait_for("setMyCommands", count=2, timeout=120)  # the bot is up
@@ -172,6 +161,24 @@ async def running_bot(
             await asyncio.wait_for(bot.wait(), timeout=30)
     finally:
         await api.stop()
+
+
+def deployed_bot_env(settings: Settings, workdir: Path, token: str, base_url: str) -> dict[str, str]:
+    """The environment of a benchmarked `python -m bot run`: a copy of the index in `workdir`
+    (never the analytics database or an inbox with updates of another run), the fake Bot API,
+    the model hub offline and Telegram-side throttling off."""
+    data_dir = workdir / "data"
+    shutil.copytree(settings.data_dir, data_dir, ignore=shutil.ignore_patterns("bot.sqlite3*", "inbox-*"))
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "DATA_DIR": str(data_dir),
+        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": base_url,
+        "TELEGRAM_MAX_RATE": "0",
+        "TELEGRAM_GROUP_MAX_RATE": "0",
+    }
 
 
 def process_memory_mb(pid: int, key: str = "VmHWM") -> float:

@@ -11,9 +11,7 @@ docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import shutil
 import signal
 import statistics
 import sys
@@ -25,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.benchmark import FAULTS_HEADING, REPORT, write_section
+from bench.benchmark import FAULTS_HEADING, REPORT, deployed_bot_env, write_section
 from bench.evaluation import load_golden
 from bot.config import Settings
 from bot.engine.answerer import Answerer
@@ -76,18 +74,7 @@ async def _rounds(settings: Settings, questions: list[str], workdir: Path) -> Fa
     api = FakeBotAPI()
     base_url = await api.start()
     rng = random.Random(13)
-    data_dir = workdir / "data"
-    shutil.copytree(settings.data_dir, data_dir, ignore=shutil.ignore_patterns("bot.sqlite3*", "inbox-*"))
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "DATA_DIR": str(data_dir),
-        "KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": base_url,
-        "TELEGRAM_MAX_RATE": "0",
-        "TELEGRAM_GROUP_MAX_RATE": "0",
-    }
+    env = deployed_bot_env(settings, workdir, api.token, base_url)
     asked: list[int] = []  # chats that sent their question
     pending_at_kill: list[int] = []
     first_answer_s: list[float] = []
