@@ -24,7 +24,8 @@ from bot.logs import setup_logging
 ENV_FILE = ".env"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 # The settings that decide who gets answers: misspelt, they would be ignored and the bot public.
-ACCESS_SETTINGS = ("allowed_user_ids", "allowed_chat_ids", "admin_user_ids")
+ID_LISTS = ("allowed_user_ids", "allowed_chat_ids", "admin_user_ids")
+ACCESS_SETTINGS = (*ID_LISTS, "pairing")
 _TELEGRAM_ID = re.compile(r"-?\d+")
 # @BotFather's tokens: the bot's id, a colon, 35 URL-safe characters; a little slack for the length.
 _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
@@ -94,6 +95,13 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(
         frozenset(), description="Comma-separated user ids of staff; always allowed."
     )
+    pairing: bool = Field(
+        False,
+        description=(
+            "Private bot without looking up ids: unknown users and groups get a code that an admin "
+            "approves in Telegram with /freigeben (needs ADMIN_USER_IDS)."
+        ),
+    )
     inbox_max_age_s: int = Field(
         86_400, ge=60, description="Questions left unanswered by a crash are answered after a restart up to this age."
     )
@@ -141,7 +149,7 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator(*ACCESS_SETTINGS, mode="before")
+    @field_validator(*ID_LISTS, mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         """Accept "1, 2,3" from the environment as well as real collections; say the format on anything else."""
@@ -155,6 +163,16 @@ class Settings(BaseSettings):
                 "e.g. 12345678,87654321 (numeric ids, not @usernames: send /whoami to the bot to see yours)"
             )
         return frozenset(int(part) for part in parts)
+
+    @field_validator("pairing")
+    @classmethod
+    def _pairing_needs_admins(cls, value: bool, info: ValidationInfo) -> bool:
+        """Codes nobody can approve would lock everyone out: pairing needs someone to pair with."""
+        if value and not info.data.get("admin_user_ids"):
+            raise ValueError(
+                "needs ADMIN_USER_IDS: the admins approve the codes (send /whoami to the bot to see your id)"
+            )
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -202,12 +220,16 @@ class Settings(BaseSettings):
 
     @property
     def restricted(self) -> bool:
-        """Internal-FAQ mode: only listed users and chats get answers."""
-        return bool(self.allowed_user_ids or self.allowed_chat_ids)
+        """Internal-FAQ mode: only listed or paired users and chats get answers."""
+        return bool(self.allowed_user_ids or self.allowed_chat_ids or self.pairing)
 
     @property
     def store_path(self) -> Path:
         return self.store_file or self.data_dir / "bot.sqlite3"
+
+    @property
+    def pairing_path(self) -> Path:
+        return self.data_dir / "access.sqlite3"
 
     @property
     def chroma_path(self) -> Path:

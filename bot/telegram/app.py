@@ -38,6 +38,7 @@ from bot.telegram.client import Client
 from bot.telegram.inbox import AnotherInstanceError, Inbox, InboxProcessor, inbox_path
 from bot.telegram.ingress import Intake, WebhookServer, poll, until_done
 from bot.telegram.memory import ConversationMemory
+from bot.telegram.pairing import Pairings
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.telegram.texts import COMMANDS
 
@@ -78,6 +79,7 @@ def build_application(
         memory=ConversationMemory(settings.memory_turns, settings.memory_ttl_s),
         store=Store(settings.store_path, load_salt(salt, settings.data_dir)),
         limiter=RateLimiter(settings.rate_limit_per_minute),
+        pairings=Pairings(settings.pairing_path) if settings.pairing else None,
     )
     add_handlers(application)
     return application
@@ -100,6 +102,9 @@ def add_handlers(application: Application) -> None:
             CommandHandler(["luecken", "gaps"], staff.gaps),
             CommandHandler(["veraltet", "stale"], staff.stale),
             CommandHandler("reload", staff.reload),
+            CommandHandler(["freigeben", "approve"], staff.approve),
+            CommandHandler(["zugaenge", "access"], staff.access),
+            CommandHandler(["entziehen", "revoke"], staff.revoke),
             CallbackQueryHandler(handlers.on_topic_button, pattern=callbacks.TOPIC),
             CallbackQueryHandler(handlers.on_question_button, pattern=callbacks.QUESTION),
             CallbackQueryHandler(handlers.on_feedback_button, pattern=callbacks.FEEDBACK),

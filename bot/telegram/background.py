@@ -42,7 +42,10 @@ async def stop_background(application: Application) -> None:  # type: ignore[typ
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    await asyncio.to_thread(services_of(application.bot_data).store.close)  # queued writes land first
+    svc = services_of(application.bot_data)
+    await asyncio.to_thread(svc.store.close)  # queued writes land first
+    if svc.pairings is not None:
+        svc.pairings.close()
 
 
 async def every(seconds: float, work: Callable[[], object], what: str) -> None:

@@ -72,11 +72,16 @@ def _user_tag(context: ContextTypes.DEFAULT_TYPE, update: object) -> str:
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stops every update from someone the allowlist does not cover, with a polite refusal."""
+    """Stops every update from someone the allowlist does not cover, with a polite refusal.
+
+    With PAIRING on, the refusal carries the chat's code for an admin to approve.
+    """
     svc = services(context)
     user = update.effective_user
-    chat_id = update.effective_chat.id if update.effective_chat else (user.id if user else 0)
-    if is_allowed(svc.settings, user.id if user else None, chat_id) or _is_whoami(update):
+    user_id = user.id if user else None
+    chat_id = update.effective_chat.id if update.effective_chat else (user_id or 0)
+    paired = svc.pairings is not None and svc.pairings.allows(user_id, chat_id)
+    if paired or is_allowed(svc.settings, user_id, chat_id) or _is_whoami(update):
         return
     lang = ui_language(update)
     if update.callback_query:
@@ -87,9 +92,33 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         private = update.effective_chat.type == ChatType.PRIVATE
         if private or _addressed_question(message, context) is not None:
-            await message.reply_html(text(lang, "not_allowed", user_id=user.id))
+            if svc.pairings is None:
+                await message.reply_html(text(lang, "not_allowed", user_id=user.id))
+            else:
+                await _offer_pairing(update, context, lang)
     logger.info("refused update from %s", _user_tag(context, update))
     raise ApplicationHandlerStop
+
+
+async def _offer_pairing(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
+    """The chat's code for the user; the admins hear of a new one (those who ever opened the bot)."""
+    svc = services(context)
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    assert svc.pairings is not None and user is not None and chat is not None and message is not None
+    private = chat.type == ChatType.PRIVATE
+    who = _display_name(user.full_name, user.username)
+    name = who if private else f"{chat.title or chat.id} ({who})"
+    code, new = await asyncio.to_thread(svc.pairings.request, chat.id, name)
+    await message.reply_html(text(lang, "pairing_code" if private else "pairing_code_group", code=code))
+    if not (new and svc.pairings.may_notify()):
+        return
+    for admin in svc.settings.admin_user_ids:
+        with contextlib.suppress(Forbidden, BadRequest):  # an admin who never opened a chat with the bot
+            await context.bot.send_message(admin, text("de", "pairing_request", who=escape(name), code=code))
+
+
+def _display_name(full_name: str, username: str | None) -> str:
+    return f"{full_name} (@{username})" if username else full_name
 
 
 def _is_whoami(update: Update) -> bool:
@@ -147,6 +176,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         minutes=settings.memory_ttl_s // 60,
         retention=settings.retention_days,
         llm_note=text(lang, "privacy_llm") if settings.answer_mode == "llm" else "",
+        pairing_note=text(lang, "privacy_pairing") if settings.pairing else "",
     )
     await send_html(update, message)
 

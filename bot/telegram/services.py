@@ -14,6 +14,7 @@ from bot.engine.responder import Responder
 from bot.telegram.access import RateLimiter
 from bot.telegram.analytics import Store
 from bot.telegram.memory import ConversationMemory
+from bot.telegram.pairing import Pairings
 
 SERVICES_KEY = "services"
 
@@ -26,6 +27,7 @@ class Services:
     memory: ConversationMemory
     store: Store
     limiter: RateLimiter
+    pairings: Pairings | None = None  # with PAIRING on: chats approved by code
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /reload at a time
 
 

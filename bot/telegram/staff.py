@@ -1,4 +1,5 @@
-"""Staff commands (ADMIN_USER_IDS only): /stats, /luecken (/gaps), /veraltet (/stale), /reload.
+"""Staff commands (ADMIN_USER_IDS only): /stats, /luecken (/gaps), /veraltet (/stale), /reload,
+and with PAIRING on /freigeben (/approve), /zugaenge (/access), /entziehen (/revoke).
 
 Everything slow (SQL, grouping, the chart, a re-ingest) runs in worker threads: users keep
 getting answers while staff look at reports or reload the knowledge base.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from html import escape
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.ingest.sync import ingest
@@ -113,3 +115,67 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lines = [text(lang, "reload_done", summary=escape(report.summary()))]
     lines += [text(lang, "reload_skipped", file=escape(f), reason=escape(r)) for f, r in report.skipped]
     await send_html(update, "\n".join(lines))
+
+
+async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/freigeben CODE`: the chat the code belongs to gets answers from now on, and hears so."""
+    if not await _staff_only(update, context):
+        return
+    pairings, lang = services(context).pairings, ui_language(update)
+    if pairings is None:
+        await send_html(update, text(lang, "pairing_off"))
+        return
+    user = update.effective_user
+    assert user is not None
+    code = "".join(context.args or [])
+    entry = await asyncio.to_thread(pairings.approve, code, user.id) if code else None
+    if entry is None:
+        await send_html(update, text(lang, "pairing_unknown_code" if code else "pairing_usage"))
+        return
+    await send_html(update, text(lang, "pairing_approved", who=escape(entry.name), chat_id=entry.chat_id))
+    try:
+        await context.bot.send_message(entry.chat_id, text("de", "pairing_welcome"))
+    except TelegramError as exc:  # the user blocked the bot meanwhile, the group is gone: approved all the same
+        logger.info("could not tell an approved chat: %s", exc)
+
+
+async def access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Who got access by code and since when, and the codes still waiting."""
+    if not await _staff_only(update, context):
+        return
+    svc, lang = services(context), ui_language(update)
+    if svc.pairings is None:
+        await send_html(update, text(lang, "pairing_off"))
+        return
+    approved = await asyncio.to_thread(svc.pairings.approved)
+    pending = await asyncio.to_thread(svc.pairings.pending)
+    lines = [text(lang, "access_approved", count=len(approved))]
+    lines += [text(lang, "access_line", who=escape(e.name), chat_id=e.chat_id, since=_day(e.since)) for e in approved]
+    lines += ["", text(lang, "access_pending", count=len(pending))]
+    lines += [text(lang, "access_code", who=escape(e.name), code=e.code) for e in pending]
+    listed = len(svc.settings.allowed_user_ids | svc.settings.allowed_chat_ids)
+    lines += ["", text(lang, "access_env", count=listed)]
+    await send_html(update, "\n".join(lines))
+
+
+async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/entziehen ID`: the approval and the stored name are deleted; `.env` lists stay as they are."""
+    if not await _staff_only(update, context):
+        return
+    pairings, lang = services(context).pairings, ui_language(update)
+    if pairings is None:
+        await send_html(update, text(lang, "pairing_off"))
+        return
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("-").isdigit():
+        await send_html(update, text(lang, "revoke_usage"))
+        return
+    entry = await asyncio.to_thread(pairings.revoke, int(args[0]))
+    if entry is None:
+        await send_html(update, text(lang, "revoke_unknown", chat_id=escape(args[0])))
+        return
+    await send_html(update, text(lang, "revoked", who=escape(entry.name), chat_id=entry.chat_id))
+
+
+def _day(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).date().isoformat()

@@ -43,11 +43,16 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "Telegram-ID. Daraus entstehen Statistiken für das Team.\n"
             "• Den Wortlaut einer Frage nur, wenn ich sie nicht beantworten konnte oder Sie die "
             "Antwort mit 👎 bewertet haben, damit das Team die Wissensbasis verbessern kann.\n"
+            "{pairing_note}"
             "Alles wird nach {retention} Tagen automatisch gelöscht (täglich geprüft). Ihre Fragen "
             "werden nicht an Dritte geschickt{llm_note}.\n"
             "Mit /vergessen löschen Sie sofort alles, was über Sie gespeichert ist."
         ),
         "privacy_llm": ", außer an das eingestellte KI-Modell, das die Antworten formuliert",
+        "privacy_pairing": (
+            "• Wenn Sie per Code freigeschaltet wurden: Ihren Telegram-Namen und Ihre ID, solange die "
+            "Freischaltung gilt; entzieht das Team sie, ist beides gelöscht.\n"
+        ),
         "staff_only": "Dieser Befehl ist dem Team vorbehalten.",
         "private_only": (
             "Staff-Befehle beantworte ich nur im privaten Chat mit mir: Berichte und Fragen "
@@ -88,6 +93,33 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "Ihre Telegram-ID: <code>{user_id}</code>"
         ),
         "not_allowed_short": "Dieser Bot ist für Sie nicht freigeschaltet.",
+        "pairing_code": (
+            "Dieser Bot ist ein internes Werkzeug und für Sie noch nicht freigeschaltet.\n"
+            "Ihr Freischalt-Code: <code>{code}</code>\n"
+            "Nennen Sie ihn Ihrer Ansprechperson in der Agentur; sobald sie ihn bestätigt, melde ich mich "
+            "hier. Der Code gilt 24 Stunden."
+        ),
+        "pairing_code_group": (
+            "Diese Gruppe ist für den Bot noch nicht freigeschaltet. Freischalt-Code: <code>{code}</code> – "
+            "eine Administratorin oder ein Administrator bestätigt ihn mit /freigeben {code}."
+        ),
+        "pairing_request": "Zugangsanfrage von {who}: Code <code>{code}</code>\nFreigeben: /freigeben {code}",
+        "pairing_welcome": (
+            "Sie sind freigeschaltet. Stellen Sie Ihre Frage einfach als Nachricht oder wählen Sie ein "
+            "Thema mit /themen."
+        ),
+        "pairing_approved": "Freigegeben: {who} (<code>{chat_id}</code>). Rückgängig: /entziehen {chat_id}",
+        "pairing_unknown_code": "Diesen Code kenne ich nicht, oder er ist abgelaufen. Offene Anfragen: /zugaenge",
+        "pairing_usage": "So geben Sie jemanden frei: /freigeben CODE (den Code zeigt der Bot der Person).",
+        "pairing_off": "Freischalt-Codes sind aus. Einschalten mit PAIRING=true in .env (braucht ADMIN_USER_IDS).",
+        "access_approved": "<b>Per Code freigegeben ({count})</b>",
+        "access_line": "• {who} – <code>{chat_id}</code>, seit {since}",
+        "access_pending": "<b>Offene Anfragen ({count})</b>",
+        "access_code": "• {who} – Code <code>{code}</code>",
+        "access_env": "Dazu in .env eingetragen: {count} IDs (ALLOWED_USER_IDS, ALLOWED_CHAT_IDS) und die Admins.",
+        "revoke_usage": "So entziehen Sie einen Zugang: /entziehen ID (die IDs zeigt /zugaenge).",
+        "revoke_unknown": ("<code>{chat_id}</code> ist nicht per Code freigegeben. Einträge in .env ändern Sie dort."),
+        "revoked": "Zugang entzogen: {who} (<code>{chat_id}</code>).",
         "whoami": (
             "Ihre Telegram-ID: <code>{user_id}</code>\nDieser Chat: <code>{chat_id}</code>\n\n"
             "Für den Betrieb: Personen gehören in ALLOWED_USER_IDS (oder ADMIN_USER_IDS), Gruppen in "
@@ -138,11 +170,16 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "sources, with a salted hash instead of your Telegram id. Staff see statistics from it.\n"
             "• The wording of a question only when I could not answer it or you rated the answer "
             "👎, so staff can improve the knowledge base.\n"
+            "{pairing_note}"
             "Everything is deleted automatically after {retention} days (checked daily). Your "
             "questions are not sent to third parties{llm_note}.\n"
             "With /forget you delete everything stored about you at once."
         ),
         "privacy_llm": ", except the configured AI model that words the answers",
+        "privacy_pairing": (
+            "• If you were enabled with a code: your Telegram name and id, as long as the approval "
+            "holds; when staff revoke it, both are deleted.\n"
+        ),
         "staff_only": "This command is for staff only.",
         "private_only": (
             "I answer staff commands only in a private chat with me: reports and other users' "
@@ -180,6 +217,30 @@ UI_TEXTS: dict[str, dict[str, str]] = {
             "person and give them your Telegram id: <code>{user_id}</code>"
         ),
         "not_allowed_short": "This bot is not enabled for you.",
+        "pairing_code": (
+            "This bot is an internal tool and not enabled for you yet.\n"
+            "Your access code: <code>{code}</code>\n"
+            "Give it to your agency contact person; as soon as they confirm it, I will let you know here. "
+            "The code is valid for 24 hours."
+        ),
+        "pairing_code_group": (
+            "This group is not enabled for the bot yet. Access code: <code>{code}</code> – an admin "
+            "confirms it with /approve {code}."
+        ),
+        "pairing_request": "Access request from {who}: code <code>{code}</code>\nApprove: /approve {code}",
+        "pairing_welcome": "You are enabled. Just ask your question as a message or pick a topic with /topics.",
+        "pairing_approved": "Approved: {who} (<code>{chat_id}</code>). To undo: /revoke {chat_id}",
+        "pairing_unknown_code": "I do not know this code, or it has expired. Open requests: /access",
+        "pairing_usage": "To approve someone: /approve CODE (the bot shows the person their code).",
+        "pairing_off": "Access codes are off. Turn them on with PAIRING=true in .env (needs ADMIN_USER_IDS).",
+        "access_approved": "<b>Approved by code ({count})</b>",
+        "access_line": "• {who} – <code>{chat_id}</code>, since {since}",
+        "access_pending": "<b>Open requests ({count})</b>",
+        "access_code": "• {who} – code <code>{code}</code>",
+        "access_env": "Also listed in .env: {count} ids (ALLOWED_USER_IDS, ALLOWED_CHAT_IDS) and the admins.",
+        "revoke_usage": "To revoke access: /revoke ID (/access shows the ids).",
+        "revoke_unknown": "<code>{chat_id}</code> was not approved by code. Entries in .env are changed there.",
+        "revoked": "Access revoked: {who} (<code>{chat_id}</code>).",
         "whoami": (
             "Your Telegram id: <code>{user_id}</code>\nThis chat: <code>{chat_id}</code>\n\n"
             "For the operator: people go into ALLOWED_USER_IDS (or ADMIN_USER_IDS), groups into "
