@@ -117,6 +117,7 @@ def _checks(settings: Settings) -> Iterator[Check]:
         except IndexUnavailableError as exc:
             yield Check("Knowledge index", False, str(exc), "Run: python ingest.py (or --rebuild as the message says).")
 
+    yield _access(settings)
     if settings.telegram_bot_token is None:
         yield _not_configured("Telegram", "no TELEGRAM_BOT_TOKEN; `run` opens the terminal chat")
     else:
@@ -127,6 +128,21 @@ def _checks(settings: Settings) -> Iterator[Check]:
         yield _llm(settings)
     else:
         yield _not_configured("LLM", "ANSWER_MODE=extractive answers with the guides' own sentences")
+
+
+def _access(settings: Settings) -> Check:
+    """Who gets answers, said plainly: an internal FAQ that is public by mistake looks healthy otherwise."""
+    if not settings.restricted:
+        return Check(
+            "Access", True, "public: anyone who finds the bot gets answers (internal bot: ALLOWED_USER_IDS or PAIRING)"
+        )
+    parts = [
+        f"{len(settings.allowed_user_ids)} user(s) and {len(settings.allowed_chat_ids)} group(s) listed",
+        f"{len(settings.admin_user_ids)} admin(s)",
+    ]
+    if settings.pairing:
+        parts.append("pairing on (admins approve codes with /freigeben)")
+    return Check("Access", True, "private: " + ", ".join(parts))
 
 
 def _not_configured(name: str, why: str) -> Check:

@@ -31,6 +31,7 @@ async def test_all_green_with_telegram_and_llm(kb_settings: Settings, api: FakeB
     assert "✅ Knowledge index: 'kb':" in out
     assert "✅ Telegram: connected as @tiktok_berater_bot" in out
     assert "✅ LLM: openai endpoint" in out and "All checks passed." in out
+    assert "✅ Access: public: anyone who finds the bot gets answers" in out
     assert api.token not in out
 
 
@@ -67,6 +68,9 @@ async def test_doctor_reports_unknown_settings(kb_settings: Settings) -> None:
 
     code, out = await doctor(kb_settings, ALLOWED_USERS="42")
     assert code == 1 and "❌ Settings:" in out and "did you mean ALLOWED_USER_IDS?" in out
+
+    code, out = await doctor(kb_settings, ALLOWED_USER_IDS="1,2", ADMIN_USER_IDS="900", PAIRING="true")
+    assert code == 0 and "✅ Access: private: 2 user(s) and 0 group(s) listed, 1 admin(s), pairing on" in out
 
 
 async def test_doctor_lists_guides_past_their_review_date(small_kb: Settings) -> None:
