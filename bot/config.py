@@ -29,6 +29,9 @@ ACCESS_SETTINGS = (*ID_LISTS, "pairing")
 _TELEGRAM_ID = re.compile(r"-?\d+")
 # @BotFather's tokens: the bot's id, a colon, 35 URL-safe characters; a little slack for the length.
 _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+CLOUD_BOT_API = "api.telegram.org"
+CLOUD_WEBHOOK_PORTS = (443, 80, 88, 8443)  # the only ports Telegram's own servers deliver webhooks to
+WEBHOOK_PORTS = ", ".join(map(str, CLOUD_WEBHOOK_PORTS[:-1])) + f" or {CLOUD_WEBHOOK_PORTS[-1]}"
 _URL_EXAMPLES = {
     "telegram_api_base_url": "https://api.telegram.org/bot or http://localhost:8081/bot",
     "webhook_url": "https://bot.example.com/telegram",
@@ -217,6 +220,24 @@ class Settings(BaseSettings):
             ending = " and end in /bot (the token is appended to it)" if bot_api else " followed by a host"
             raise ValueError(f"must start with http:// or https://{ending}, e.g. {_URL_EXAMPLES[str(info.field_name)]}")
         return url
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _cloud_webhook(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Telegram's own servers post only to https on four ports; a self-hosted Bot API takes any URL.
+
+        Caught here, the start stops with the rule instead of Telegram's refusal after connecting.
+        """
+        base = info.data.get("telegram_api_base_url") or ""
+        if not value or urlsplit(base).hostname != CLOUD_BOT_API:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme != "https" or (parts.port or 443) not in CLOUD_WEBHOOK_PORTS:
+            raise ValueError(
+                f"Telegram delivers webhooks only to https:// addresses on port {WEBHOOK_PORTS}, "
+                "e.g. https://bot.example.com/telegram (a self-hosted Bot API server accepts others)"
+            )
+        return value
 
     @property
     def restricted(self) -> bool:

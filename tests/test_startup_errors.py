@@ -69,6 +69,11 @@ MISCONFIGURED = {
         "WEBHOOK_URL: must start with http:// or https://",
         "e.g. https://bot.example.com/telegram",
     ),
+    "plain-http webhook with Telegram's servers": (
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "http://bot.example.com:8080/telegram"},
+        "WEBHOOK_URL: Telegram delivers webhooks only to https:// addresses on port 443, 80, 88 or 8443",
+        "a self-hosted Bot API server accepts others",
+    ),
     "LLM URL without http://": (
         {"ANSWER_MODE": "llm", "LLM_MODEL": "gpt-4o-mini", "LLM_BASE_URL": "localhost:11434"},
         "LLM_BASE_URL: must start with http:// or https://",
@@ -120,6 +125,28 @@ async def test_a_base_url_that_is_no_bot_api_stops_run_with_the_fix(api: FakeBot
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert f"The Bot API at {wrong} answered 404 Not Found" in result.stderr
     assert "TELEGRAM_API_BASE_URL must be the address of a Bot API server ending in /bot" in result.stderr
+    assert_no_secret(result.stdout + result.stderr, api.token)
+
+
+async def test_a_webhook_telegram_refuses_stops_run_with_its_reason_instead_of_retrying(
+    api: FakeBotAPI, kb_settings: Settings
+) -> None:
+    api.refuse_webhook = "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+    env = {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,  # type: ignore[attr-defined]
+        "WEBHOOK_URL": "https://bot.example.invalid/telegram",
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(free_port()),
+    }
+    result = await asyncio.to_thread(run_bot, kb_settings, "run", **SECRETS, **env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "Telegram refused registering the webhook (Bad webhook: failed to resolve host: name or service not "
+        "known): set WEBHOOK_URL to a public https:// address on port 443, 80, 88 or 8443, or leave it empty "
+        "for long polling"
+    ]
+    assert len(api.calls_of("setWebhook")) == 1  # told once, not retried forever
     assert_no_secret(result.stdout + result.stderr, api.token)
 
 

@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.config import Settings
+from bot.config import WEBHOOK_PORTS, Settings
 from bot.engine.answerer import Answerer
 from bot.engine.responder import ExtractiveResponder, Responder
 from bot.logs import RedactSecrets
@@ -36,7 +36,7 @@ from bot.telegram.analytics import Store, load_salt
 from bot.telegram.background import start_background, stop_background
 from bot.telegram.client import Client
 from bot.telegram.inbox import AnotherInstanceError, Inbox, InboxProcessor, inbox_path
-from bot.telegram.ingress import Intake, WebhookServer, poll, until_done
+from bot.telegram.ingress import Intake, StartRefusedError, WebhookServer, poll, until_done
 from bot.telegram.memory import ConversationMemory
 from bot.telegram.pairing import Pairings
 from bot.telegram.services import SERVICES_KEY, Services
@@ -201,6 +201,7 @@ async def _start_intake(
     await until_done(
         lambda: bot.set_webhook(settings.webhook_url or "", secret_token=secret, allowed_updates=Update.ALL_TYPES),
         "registering the webhook",
+        f"set WEBHOOK_URL to a public https:// address on port {WEBHOOK_PORTS}, or leave it empty for long polling",
     )
     return server.close
 
@@ -222,6 +223,8 @@ def run_telegram(settings: Settings, answerer: Answerer, responder: Responder) -
         return 1
     except InvalidToken as exc:
         print(_refused(settings, exc), file=sys.stderr)
+    except StartRefusedError as exc:
+        print(redact(str(exc)), file=sys.stderr)
     except OSError as exc:  # DATA_DIR not writable, the webhook port taken
         print(redact(f"Cannot start the bot: {exc}"), file=sys.stderr)
     return 2

@@ -25,7 +25,7 @@ from typing import Any
 import tornado.httpserver
 import tornado.web
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.telegram.client import Client
@@ -125,8 +125,16 @@ class _State:
         self._failure, self._streak = None, 0
 
 
-async def until_done(call: Callable[[], Awaitable[object]], what: str) -> None:
-    """Retry a start-up call until the Bot API answers it: a bot started during an outage waits."""
+class StartRefusedError(Exception):
+    """The Bot API refused a start-up call as asked: a setting to fix, not an outage to wait out."""
+
+
+async def until_done(call: Callable[[], Awaitable[object]], what: str, fix: str = "") -> None:
+    """Retry a start-up call until the Bot API answers it: a bot started during an outage waits.
+
+    A 400 ends the wait: Telegram answers the same request the same way every time (a webhook URL
+    it does not accept), so the user gets the reason and `fix` in one line instead of a retry loop.
+    """
     state = _State(recovered=f"{what}: done")
     while True:
         try:
@@ -135,6 +143,8 @@ async def until_done(call: Callable[[], Awaitable[object]], what: str) -> None:
             return
         except InvalidToken:  # waiting does not make a revoked token valid
             raise
+        except BadRequest as exc:
+            raise StartRefusedError(f"Telegram refused {what} ({exc.message}){': ' + fix if fix else ''}") from None
         except TelegramError as exc:
             await state.failed("unreachable", f"{what} failed ({exc}); retrying")
 

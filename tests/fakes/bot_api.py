@@ -129,6 +129,7 @@ class FakeBotAPI(LoopbackServer):
     # self-hosted servers refuse the newer one instead ("older_wins").
     conflict: str = "newer_wins"
     webhook: dict[str, Any] = field(default_factory=dict)
+    refuse_webhook: str | None = None  # setWebhook's 400, as Telegram refuses a URL it will not call
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -420,6 +421,8 @@ class FakeBotAPI(LoopbackServer):
         return True
 
     async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        if self.refuse_webhook:
+            raise ApiError(400, self.refuse_webhook)
         self.webhook = dict(params)
         return True
 
