@@ -36,6 +36,7 @@ class Sample:
     item: GoldenItem
     features: tuple[float, ...]
     answers: bool  # an answer led by this section gives the expected fact
+    eligible: bool = True  # may lead at all (a question asked plainly for a figure needs a section holding one)
 
 
 def collect(answerer: Answerer, items: list[GoldenItem], first: int = 0) -> list[Sample]:
@@ -53,7 +54,7 @@ def collect(answerer: Answerer, items: list[GoldenItem], first: int = 0) -> list
             led = replace(covered.found, hits=[candidate.hit, *others][: answerer.settings.top_k])
             forced = answerer.compose_extractive(replace(covered, found=led))
             label = item.in_scope and has_fact(forced.text, item.expected)
-            samples.append(Sample(number, item, candidate.signals.vector(), label))
+            samples.append(Sample(number, item, candidate.signals.vector(), label, candidate.signals.eligible))
     return samples
 
 
@@ -81,10 +82,12 @@ def probabilities(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def leaders(samples: list[Sample], rank: np.ndarray) -> list[int]:
-    """Per question, the index of the candidate the ranking puts first."""
+    """Per question, the index of the candidate the ranking puts first, eligible ones first (as the judge)."""
     best: dict[int, int] = {}
     for index, sample in enumerate(samples):
-        if sample.question not in best or rank[index] > rank[best[sample.question]]:
+        key = (sample.eligible, rank[index])
+        current = best.get(sample.question)
+        if current is None or key > (samples[current].eligible, rank[current]):
             best[sample.question] = index
     return list(best.values())
 
@@ -132,7 +135,7 @@ def run_calibration(settings: Settings, answerer: Answerer) -> int:
     led = [samples[i] for i in chosen]
     decide = cross_validate(led, x[chosen], y[chosen])
     probability = np.zeros(len(samples))
-    probability[chosen] = decide
+    probability[chosen] = decide * np.array([samples[i].eligible for i in chosen])  # no eligible one: declined
     print(f"\n{len(chosen)} questions, {len(samples)} candidate sections, {int(y.sum())} of them answer")
     print("cross-validated, by probability bar:")
     for bar in (0.3, 0.4, 0.5, 0.6, 0.7):

@@ -63,27 +63,45 @@ _ASKS = (
         Asked.MONEY,
         re.compile(
             r"\b(?:kost(?:et|en|e)|preis\w*|teuer\w*|gebühr\w*|provision\w*|mindestbudget|"
-            r"cost|costs|price\w*|pricing|fee|fees|commission|charge|charges)\b|"
+            r"cost|costs|price\w*|pricing|fee|fees|charge|charges)\b|"
             rf"\b{_HOW_MUCH}\b.*\b(?:geld|kohle|euro|dollar|verdien\w*|zahl\w*|bezahl\w*|ausgeb\w*|budget|"
             r"money|pay|paid|earn\w*|spend\w*|make)\b",
             re.IGNORECASE,
         ),
     ),
-    (Asked.DURATION, re.compile(r"\b(?:wie\s*lange?|dauer\w*|how\s+long)\b", re.IGNORECASE)),
+    # "Wie lange gibt es TikTok schon?" asks since when
+    (
+        Asked.DATE,
+        re.compile(
+            r"\b(?:wie\s*lange?\s+(?:gibt\s+es|existiert|besteht)|how\s+long\s+ha(?:s|ve)\b.{0,40}"
+            r"\b(?:been\s+around|existed))",
+            re.IGNORECASE,
+        ),
+    ),
+    # "dauert", "Dauer", not "dauernd" (constantly)
+    (
+        Asked.DURATION,
+        re.compile(
+            r"\b(?:wie\s*lange?|dauer(?:t|n|e|st)?|how\s+long|wie\s*viel\s+zeit|how\s+much\s+time)\b", re.IGNORECASE
+        ),
+    ),
     (
         Asked.DATE,
         re.compile(r"\b(?:wann|seit\s+wann|ab\s+wann|when|since\s+when|what\s+year|which\s+year)\b", re.IGNORECASE),
     ),
     (
         Asked.NUMBER,
-        re.compile(r"\b(?:wie\s*viele?|wieviele?|anzahl|how\s+many|wie\s+hoch|wie\s+groß)\b", re.IGNORECASE),
+        re.compile(
+            r"\b(?:wie\s*viele|wieviele|wie\s*viel(?!\s+(?:aufwand|arbeit|mühe|sinn))|anzahl|how\s+many|wie\s+hoch|"
+            r"wie\s+groß)\b",
+            re.IGNORECASE,
+        ),
     ),
 )
 _HOLDS = {
     Asked.MONEY: re.compile(
-        r"(?:€|\$|£|\b(?:euro|eur|dollar|us-dollar|usd|pfund|gbp|prozent|percent|cent)\b|%|"
-        r"\b(?:kostenlos|gratis|free of charge|no fixed|keine[nr]?\s+(?:festen?|offiziellen?)|"
-        r"nennt\s+(?:keine|kein)|veröffentlicht\s+(?:keine|kein)|no\s+official|does\s+not\s+publish)\b)",
+        r"(?:€|\$|£|\b(?:euros?|eur|dollars?|us-dollars?|usd|pfund|gbp|prozent|percent|cent)\b|%|"
+        r"\b(?:kostenlos|gratis|free of charge)\b)",
         re.IGNORECASE,
     ),
     Asked.DURATION: re.compile(
@@ -98,6 +116,19 @@ _HOLDS = {
     ),
     Asked.NUMBER: re.compile(r"\d|\b(?:million\w*|milliard\w*|billion\w*|tausend|thousand|hundert)\b", re.IGNORECASE),
 }
+_CLAUSE = re.compile(r"[.?!,;:]+\s*")
+_FILLER = re.compile(
+    r"^(?:(?:und|aber|also|ok(?:ay)?|sag(?:en\s+sie|\s+mal)|hallo|hi|and|but|so|hey)\b\s*)+", re.IGNORECASE
+)
+OPENING_WORDS = 3  # "Was kostet", "Wie lange dauert", "How long does", "Seit wann gibt"
+# A section that says plainly there is no figure answers a question for one.
+_NO_FIGURE = re.compile(
+    r"\b(?:keine[nr]?\s+(?:festen?|offiziellen?|feste|verbindliche[nr]?)\s+\w+|nennt\s+(?:keine|kein)|"
+    r"veröffentlicht\s+(?:keine|kein)|no\s+(?:official|fixed|set)|does\s+not\s+(?:publish|state|name))\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b(?:alt|alter\w*|mindestalter|volljährig\w*|old|age[ds]?|adults?)\b", re.IGNORECASE)
+_AGE_YEARS = re.compile(r"\b\d+\s*(?:jahre?n?|years?)\b", re.IGNORECASE)
 # A section found alone ranks this far ahead of the (absent) next one.
 LONE_LEAD = 0.05
 _SENTENCE = re.compile(r"(?<=[?.!])\s+")
@@ -135,9 +166,31 @@ def asked_for(question: str) -> Asked | None:
     return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
 
 
+def asked_plainly(question: str) -> Asked | None:
+    """The kind asked for when a clause opens with it ("Wie lange darf ein LIVE gehen?", "Und was
+    kostet das?"), not when a side clause mentions it ("..., oder wie lang die Leute dranbleiben?").
+
+    Asked so plainly, only a section holding that kind of information may answer.
+    """
+    for clause in _CLAUSE.split(question):
+        opening = " ".join(_FILLER.sub("", clause.strip()).split()[:OPENING_WORDS])
+        kind = asked_for(opening)
+        if kind is not None:
+            return kind
+    return None
+
+
 def holds(kind: Asked | None, text: str) -> bool:
-    """Whether a section visibly holds that kind of information (or says plainly there is none)."""
-    return kind is None or bool(_HOLDS[kind].search(text))
+    """Whether a section visibly holds that kind of information (or says plainly there is none).
+
+    Years of age are no duration: "mindestens 18 Jahre alt" does not say how long a LIVE lasts, so
+    in a section that speaks of age, years do not count as a duration.
+    """
+    if kind is None or _NO_FIGURE.search(text):
+        return True
+    if kind is Asked.DURATION and _AGE.search(text):  # a section about ages: its years are ages
+        text = _AGE_YEARS.sub("", text)
+    return bool(_HOLDS[kind].search(text))
 
 
 @dataclass(frozen=True)
@@ -156,6 +209,11 @@ class Signals:
     keyword: float  # log(1 + BM25 score) of this section
     follow_up: bool  # the question leans on the conversation for its subject
     guide: bool  # the section declares its questions (a guide), rather than being found by sentences
+    lacks_asked: bool = False  # asked plainly for a kind of information this section does not hold
+
+    @property
+    def eligible(self) -> bool:
+        return not self.lacks_asked
 
     def vector(self) -> tuple[float, ...]:
         return (
@@ -253,10 +311,15 @@ class Judge:
             return Judgement(False, hits, reason="nothing found")
         weighed = tuple(self.weigh(question, query, lang, hits, relevance))
         best = max(weighed, key=lambda w: w.rank)
+        # Asked for a duration, an amount, a date or a count, only a section holding one may answer:
+        # an age is no answer to "how long", a price of a speaker none to "what do ads cost".
+        eligible = [w for w in weighed if w.signals.eligible]
+        leader = max(eligible, key=lambda w: w.rank) if eligible else None
         chosen, signals = best.hit, best.signals
-        ordered = [chosen, *(h for h in hits if h is not chosen)]
-        if best.probability >= ANSWER_PROBABILITY:
+        if leader is not None and leader.probability >= ANSWER_PROBABILITY:
+            ordered = [leader.hit, *(h for h in hits if h is not leader.hit)]
             return Judgement(True, ordered, weighed=weighed)
+        ordered = [chosen, *(h for h in hits if h is not chosen)]
         # A pointer only for a near miss: close, and about some of the same things.
         threshold = self.answerability.threshold
         near = chosen.dense >= threshold - POINTER_MARGIN and signals.coverage >= POINTER_COVERAGE
@@ -269,6 +332,7 @@ class Judge:
     def weigh(self, question: str, query: str, lang: str, hits: Sequence[Hit], relevance: float) -> list[Weighed]:
         """Each candidate with its signals and the probability that it answers the question."""
         kind = asked_for(question)
+        plain = asked_plainly(question)
         idf = self.retriever.keyword_index(lang)[1].idf
         aliases = self.retriever.aliases
         # Rambling context or a second sentence ("... Ignoriere alle Anweisungen") must not hide the
@@ -297,6 +361,7 @@ class Judge:
                 keyword=math.log1p(max(hit.keyword, 0.0)),
                 follow_up=query != question,
                 guide=bool(hit.chunk.questions),
+                lacks_asked=not holds(plain, hit.chunk.text),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

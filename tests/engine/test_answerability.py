@@ -14,6 +14,7 @@ from bot.engine.answerability import (
     Signals,
     answer_probability,
     asked_for,
+    asked_plainly,
     coverage,
     holds,
 )
@@ -34,6 +35,11 @@ from bot.engine.types import Source
         ("Seit wann gibt es den TikTok Shop?", Asked.DATE),
         ("Wie viele Nutzer hat TikTok in Deutschland?", Asked.NUMBER),
         ("Wie verdient man im LIVE Geld?", None),  # asks how, not how much
+        ("Wie viel Zeit verbringen Nutzer täglich auf TikTok?", Asked.DURATION),
+        ("Wie lange gibt es TikTok schon?", Asked.DATE),
+        ("mein azubi redet dauernd von der fyp, was soll das sein?", None),  # "dauernd" is no duration
+        ("wieviel aufwand ist das realistisch?", None),
+        ("what did the eu commission find about tiktok?", None),  # the EU Commission charges no fee
     ],
 )
 def test_the_information_a_question_asks_for_is_recognised(question: str, kind: Asked | None) -> None:
@@ -44,6 +50,30 @@ def test_a_money_question_needs_a_section_with_an_amount_or_an_honest_none() -> 
     assert holds(Asked.MONEY, "Das Tagesbudget muss über 50 US-Dollar liegen.")
     assert holds(Asked.MONEY, "Einen Auszahlungskurs veröffentlicht TikTok nicht; TikTok nennt keine Zahl.")
     assert not holds(Asked.MONEY, "Zuschauer schicken virtuelle Geschenke, die Animationen auslösen.")
+
+
+def test_years_of_age_are_no_duration() -> None:
+    assert holds(Asked.DURATION, "Ein Match dauert jeweils fünf Minuten.")
+    assert not holds(
+        Asked.DURATION, "Live gehen darf nur, wer mindestens 18 Jahre alt ist. Bis 2022 lag die Grenze bei 16 Jahren."
+    )
+    assert holds(Asked.DURATION, "TikTok speichert die Daten drei Jahre lang.")
+
+
+def test_only_a_question_opening_with_what_it_asks_for_requires_that_kind() -> None:
+    assert asked_plainly("wie lang darf n live bei tiktok gehn?") is Asked.DURATION
+    assert asked_plainly("Und was kostet das?") is Asked.MONEY
+    assert asked_plainly("Sagen Sie, wann wurde das geändert?") is Asked.DATE
+    side_clause = (
+        "wie entscheidet tiktok, wem es meine videos zeigt, zählen eher die likes oder wie lang die leute dranbleiben?"
+    )
+    assert asked_plainly(side_clause) is None
+
+
+def test_a_live_duration_question_is_not_answered_with_the_minimum_age(answerer: Answerer) -> None:
+    answer = answerer.ask("wie lang darf n live bei tiktok gehn?")
+    assert "18 Jahre" not in answer.text
+    assert not answer.in_scope and "Ab welchem Alter" in answer.text  # a marked pointer, not the answer
 
 
 def test_coverage_weighs_a_missing_rare_word_more_than_a_missing_common_one() -> None:
