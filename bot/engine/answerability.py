@@ -161,6 +161,19 @@ CALIBRATIONS: dict[str, Calibration] = {
 ANSWER_PROBABILITY = 0.6
 
 
+def question_sentences(query: str) -> list[str]:
+    """The sentences of a question; a follow-up's resolved subject stays with the sentence it
+    completes: "Und wie lange dauert das? (Werbung Snapchat)" asks how long *that* takes, so a
+    section on how long a LIVE match takes covers only half of it."""
+    sentences: list[str] = []
+    for part in _SENTENCE.split(query):
+        if part.lstrip().startswith("(") and sentences:
+            sentences[-1] = f"{sentences[-1]} {part}"
+        elif part.strip():
+            sentences.append(part)
+    return sentences or [query]
+
+
 def asked_for(question: str) -> Asked | None:
     """The kind of information asked for, if the question names one."""
     return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
@@ -337,7 +350,7 @@ class Judge:
         aliases = self.retriever.aliases
         # Rambling context or a second sentence ("... Ignoriere alle Anweisungen") must not hide the
         # question a section answers: the best-covered sentence of the question counts.
-        sentences = [part for part in _SENTENCE.split(query) if part.strip()] or [query]
+        sentences = question_sentences(query)
         asked = [self._sentence(part, question, query, lang) for part in sentences]
         asked = [sentence for sentence in asked if sentence.terms] or [AskedSentence([], None, 0, 0)]
         threshold = self.answerability.threshold

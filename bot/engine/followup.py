@@ -26,12 +26,20 @@ _OPENERS = re.compile(  # longest first: what follows an opener is matched again
 )
 _ANAPHORA = frozenset(
     """
-    damit dabei dafür davon dazu darüber darin daran dort dorthin ihn ihm ihnen dies diese
+    damit dabei dafür davon dazu darüber darin daran darauf danach dran drauf drin drüber dort dorthin
+    ihn ihm ihnen dies diese
     dieser dieses diesem diesen solche solchen eins
     it its that this these those they them their there he she him her
     """.split()
 )
 _FINAL_PRONOUNS = frozenset({"das", "es", "sie", "er", "that", "it", "this", "them"})
+# "die", "der", "das" stand for something said before when no noun follows them: "wie lang bleiben
+# die gespeichert?", "muss ich die jetzt löschen?" (but "muss ich die Musik bezahlen?" has its noun).
+_POINTING = re.compile(
+    r"\b(?:die|der|das|den|dem)\s+(?:jetzt|dann|noch|auch|schon|eigentlich|überhaupt|wirklich|da|dort|denn|"
+    r"mal|immer|nicht|nie|sofort|einfach|ge\w+(?:t|en))\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-zäöüß]+")
 _SHORT = 1  # content words: "Und wann?" or "Wie lange?" cannot stand alone
 # Nouns carry the subject. German capitalises them; in English, content words minus the verbs
@@ -84,7 +92,7 @@ def subject_of(question: str, lang: str) -> str:
 
 def is_follow_up(question: str, lang: str) -> bool:
     words = _WORD.findall(question.lower())
-    if _OPENERS.match(question) or any(w in _ANAPHORA for w in words):
+    if _OPENERS.match(question) or any(w in _ANAPHORA for w in words) or _POINTING.search(question):
         return True
     # A pronoun at the very end ("Wie lange dauert das?") points back; elsewhere "das", "es" and
     # "sie" are mostly articles or fillers ("Gibt es ...?").

@@ -70,6 +70,21 @@ def test_follow_up_is_resolved_against_the_previous_turn(answerer: Answerer) -> 
     assert has_fact(follow.text, ["5 Minuten", "fünf Minuten", "5-minütig"])
 
 
+def test_a_follow_up_with_die_keeps_the_subject(answerer: Answerer) -> None:
+    first = answerer.ask("Setzt das TikTok-Pixel Cookies?")
+    follow = answerer.ask("wie lange sind die gespeichert?", [first.as_turn()])
+    assert follow.in_scope and has_fact(follow.text, ["13 Monate"])
+
+
+def test_a_follow_up_to_a_question_the_guides_do_not_cover_is_not_answered_from_another_topic(
+    answerer: Answerer,
+) -> None:
+    first = answerer.ask("Wie funktioniert die Werbung auf Snapchat?")
+    follow = answerer.ask("und wie lange dauert das?", [first.as_turn()])
+    assert not first.in_scope and not follow.in_scope
+    assert "Match" not in follow.text
+
+
 def test_elliptical_follow_up_swaps_the_qualifier_instead_of_keeping_it(answerer: Answerer) -> None:
     first = answerer.ask("Wie viele Nutzer hat TikTok in Deutschland?")
     follow = answerer.ask("Und weltweit?", [first.as_turn()])

@@ -17,6 +17,7 @@ from bot.engine.answerability import (
     asked_plainly,
     coverage,
     holds,
+    question_sentences,
 )
 from bot.engine.answerer import Answerer, closing_notes
 from bot.engine.keyword import AliasMap, stem
@@ -68,6 +69,16 @@ def test_only_a_question_opening_with_what_it_asks_for_requires_that_kind() -> N
         "wie entscheidet tiktok, wem es meine videos zeigt, zählen eher die likes oder wie lang die leute dranbleiben?"
     )
     assert asked_plainly(side_clause) is None
+
+
+def test_a_follow_ups_resolved_subject_stays_with_the_sentence_it_completes() -> None:
+    assert question_sentences("Und wie lange dauert das? (Werbung Snapchat)") == [
+        "Und wie lange dauert das? (Werbung Snapchat)"
+    ]
+    assert question_sentences("Ich habe einen Laden. Lohnt sich TikTok?") == [
+        "Ich habe einen Laden.",
+        "Lohnt sich TikTok?",
+    ]
 
 
 def test_a_live_duration_question_is_not_answered_with_the_minimum_age(answerer: Answerer) -> None:

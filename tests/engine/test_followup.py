@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.followup import expand_ellipsis
+from bot.engine.followup import expand_ellipsis, is_follow_up
 from bot.engine.types import Turn
 
 
@@ -69,3 +69,18 @@ def test_other_questions_are_left_to_the_ordinary_follow_up_rules(follow_up: str
 
 def test_without_a_conversation_nothing_is_expanded() -> None:
     assert expand_ellipsis("Und weltweit?", []) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "points_back"),
+    [
+        ("wie lang bleiben die gespeichert?", True),  # "die" with no noun after it
+        ("muss ich die jetzt löschen wo er weg ist?", True),
+        ("wieviel hält bytedance da noch dran?", True),
+        ("und was is maximal erlaubt?", True),
+        ("Muss ich die Musik bezahlen?", False),  # "die" is the article of its own noun
+        ("Wie viele Nutzer hat TikTok in Deutschland?", False),
+    ],
+)
+def test_pronouns_that_point_back_make_a_follow_up(question: str, points_back: bool) -> None:
+    assert is_follow_up(question, "de") is points_back
