@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test index eval bench bench-load bench-faults clean
+.PHONY: run test index eval bench bench-load bench-faults bench-conditions clean
 
 # torch is installed on its own first: the pinned CPU build lies on local disk, while an
 # unpinned resolve would pull a multi-GB CUDA build.
@@ -42,6 +42,9 @@ bench-load: index
 
 bench-faults: index
 	$(PY) -m bench faults
+
+bench-conditions: index
+	$(PY) -m bench conditions
 
 clean:
 	rm -rf $(VENV) data

@@ -1,4 +1,4 @@
-"""Development tools: `python -m bench {eval,bench,load,ownwords}`, run from a checkout.
+"""Development tools: `python -m bench {eval,bench,calibrate,load,faults,conditions,ownwords}`, run from a checkout.
 
 They read the question sets in `tests/data/` and write `docs/BENCHMARKS.md`, which is why they
 live outside the installed package.
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("calibrate", help="fit the answerability decision on the golden set and the tuning halves")
     sub.add_parser("load", help="only the load test: highest sustained rate, memory over 10,000 chats")
     sub.add_parser("faults", help="kill -9 under load and restart: questions lost or answered twice")
+    sub.add_parser("conditions", help="warm answers with busy neighbour processes and during a reload")
     own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
     own.add_argument("sources", type=Path, help="folder of plain-text source excerpts")
     return parser
@@ -65,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench.loadbench import run_load_benchmark
 
         run_load_benchmark(settings)
+        return 0
+    if args.command == "conditions":
+        from bench.conditions import run_conditions_benchmark
+
+        run_conditions_benchmark(settings, answerer)
         return 0
     if args.command == "faults":
         from bench.faults import run_fault_benchmark

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 LOAD_HEADING = "## Load"  # written by `bench load`; a plain `bench` keeps it
 FAULTS_HEADING = "## Faults"  # written by `bench faults`; a plain `bench` keeps it
+CONDITIONS_HEADING = "## Real conditions"  # written by `bench conditions`; a plain `bench` keeps it
 WARM_ROUNDS = 3
 COLD_RUNS = 3
 
@@ -350,9 +351,9 @@ def run_benchmarks(settings: Settings, answerer: Answerer) -> None:
     previous = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines), encoding="utf-8")
-    for heading in (LOAD_HEADING, FAULTS_HEADING):
+    for heading in (CONDITIONS_HEADING, LOAD_HEADING, FAULTS_HEADING):
         kept = read_section(previous, heading)
-        if kept is not None:  # `bench load` and `bench faults` take minutes: a plain `bench` keeps their figures
+        if kept is not None:  # `bench conditions`, `load` and `faults` take minutes: a plain `bench` keeps them
             write_section(REPORT, kept)
     print("\n".join(lines))
 

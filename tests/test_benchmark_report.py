@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bench import loadbench
-from bench.benchmark import LOAD_HEADING, read_section, write_section
+from bench import conditions, loadbench
+from bench.benchmark import CONDITIONS_HEADING, LOAD_HEADING, read_section, write_section
 from bot.config import Settings
+from bot.engine.answerer import Answerer
+from bot.ingest.sync import ingest
+from bot.kb.embeddings import KnowledgeEmbeddings
 
 REPORT = """# Benchmarks
 
@@ -69,3 +72,43 @@ def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
     assert step.split(" | ")[5:7] == ["0", "0"]  # nothing lost, nothing duplicated (latency is not asserted)
     assert "from 30 distinct chats" in section and ", 0 lost, 0 duplicated." in section
     assert "| chats | 0 | 10 | 20 | 30 |" in section
+
+
+def test_conditions_benchmark_measures_every_condition_and_writes_its_section(
+    tmp_path: Path, small_kb: Settings, e5: KnowledgeEmbeddings
+) -> None:
+    """`bench conditions` at a scale a test can afford: two answers per condition, a two-guide reload."""
+    ingest(small_kb, e5, show_progress=False)
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text(REPORT, encoding="utf-8")
+    conditions.run_conditions_benchmark(small_kb, Answerer.load(small_kb), report, count=2)
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith(REPORT)  # the rest of the report is left alone
+    section = read_section(text, CONDITIONS_HEADING)
+    assert section is not None
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| condition")]
+    names = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    assert names == [
+        "idle",
+        "one busy neighbour, main thread",
+        "one busy neighbour",
+        "both cores busy",
+        "during a reload (/reload)",
+    ]
+    for row in rows:
+        answers, p50, p95, worst = (float(cell) for cell in row.split(" | ")[1:5])
+        assert answers >= 1 and 0 < p50 <= p95 <= worst
+
+
+def test_busy_neighbours_are_gone_when_the_measurement_ends() -> None:
+    with conditions.neighbours(2):
+        busy = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _runs_busy_loop(p)]
+        assert len(busy) >= 2
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _runs_busy_loop(p)]
+
+
+def _runs_busy_loop(proc: Path) -> bool:
+    try:
+        return conditions.BUSY.encode() in (proc / "cmdline").read_bytes()
+    except OSError:
+        return False

@@ -27,7 +27,7 @@ from bot.kb.documents import (
     parse_document,
     stale_sections,
 )
-from bot.kb.embeddings import KnowledgeEmbeddings
+from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
 from bot.kb.index import Manifest, data_collection_pattern, open_client, read_manifest, write_manifest
 from bot.kb.vocabulary import VOCABULARY_FILE, parse_vocabulary, vocabulary_chunk
 
@@ -164,6 +164,15 @@ def ingest(
     _drop_stale_collections(client, settings, keep={name, previous})
     report.seconds = time.perf_counter() - started
     return report
+
+
+def reingest(settings: Settings) -> IngestReport:
+    """A re-ingest beside a running bot (`/reload`), with an embedding model instance of its own.
+
+    The answering instance embeds one call at a time; a re-ingest holding it for a batch of
+    chunks at a time made answers wait up to 5 s (docs/BENCHMARKS.md, "Real conditions").
+    """
+    return ingest(settings, load_embeddings(settings.embedding_model), show_progress=False)
 
 
 def _add(collection: Any, chunks: list[Chunk], vectors: list[list[float]]) -> None:

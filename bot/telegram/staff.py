@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.ingest.sync import ingest
+from bot.ingest.sync import reingest
 from bot.kb.documents import BadFileError, stale_sections
 from bot.kb.index import IndexUnavailableError
 from bot.telegram.handlers import send_html, ui_language
@@ -106,7 +106,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.reload_lock:
         await send_html(update, text(lang, "reload_started"))
         try:
-            report = await asyncio.to_thread(ingest, svc.settings, svc.answerer.embeddings, show_progress=False)
+            report = await asyncio.to_thread(reingest, svc.settings)
             await asyncio.to_thread(svc.answerer.refresh)
         except (BadFileError, FileNotFoundError, IndexUnavailableError) as exc:
             logger.error("reload failed: %s", exc)
