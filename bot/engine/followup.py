@@ -37,7 +37,7 @@ _FINAL_PRONOUNS = frozenset({"das", "es", "sie", "er", "that", "it", "this", "th
 # die gespeichert?", "muss ich die jetzt löschen?" (but "muss ich die Musik bezahlen?" has its noun).
 _POINTING = re.compile(
     r"\b(?:die|der|das|den|dem)\s+(?:jetzt|dann|noch|auch|schon|eigentlich|überhaupt|wirklich|da|dort|denn|"
-    r"mal|immer|nicht|nie|sofort|einfach|ge\w+(?:t|en))\b",
+    r"mal|immer|nicht|nie|sofort|einfach|(?-i:ge[a-zäöüß]+(?:t|en)))\b",  # a participle, not "die Gebühren"
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-zäöüß]+")

@@ -79,6 +79,7 @@ def test_without_a_conversation_nothing_is_expanded() -> None:
         ("wieviel hält bytedance da noch dran?", True),
         ("und was is maximal erlaubt?", True),
         ("Muss ich die Musik bezahlen?", False),  # "die" is the article of its own noun
+        ("Wie hoch sind die Gebühren im TikTok Shop?", False),
         ("Wie viele Nutzer hat TikTok in Deutschland?", False),
     ],
 )
