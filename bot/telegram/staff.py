@@ -21,6 +21,7 @@ from bot.ingest.sync import reingest
 from bot.kb.documents import BadFileError, stale_sections
 from bot.kb.index import IndexUnavailableError
 from bot.telegram.handlers import send_html, ui_language
+from bot.telegram.pairing import Pairings
 from bot.telegram.reports import gaps_text, group_gaps, stats_chart, stats_text
 from bot.telegram.services import services
 from bot.telegram.texts import text
@@ -117,13 +118,20 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, "\n".join(lines))
 
 
+async def _pairings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Pairings | None:
+    """The approvals, for staff in a private chat with PAIRING on; otherwise None, the user told why."""
+    if not await _staff_only(update, context):
+        return None
+    pairings = services(context).pairings
+    if pairings is None:
+        await send_html(update, text(ui_language(update), "pairing_off"))
+    return pairings
+
+
 async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/freigeben CODE`: the chat the code belongs to gets answers from now on, and hears so."""
-    if not await _staff_only(update, context):
-        return
-    pairings, lang = services(context).pairings, ui_language(update)
+    pairings, lang = await _pairings(update, context), ui_language(update)
     if pairings is None:
-        await send_html(update, text(lang, "pairing_off"))
         return
     user = update.effective_user
     assert user is not None
@@ -141,30 +149,25 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Who got access by code and since when, and the codes still waiting."""
-    if not await _staff_only(update, context):
+    pairings, lang = await _pairings(update, context), ui_language(update)
+    if pairings is None:
         return
-    svc, lang = services(context), ui_language(update)
-    if svc.pairings is None:
-        await send_html(update, text(lang, "pairing_off"))
-        return
-    approved = await asyncio.to_thread(svc.pairings.approved)
-    pending = await asyncio.to_thread(svc.pairings.pending)
+    approved = await asyncio.to_thread(pairings.approved)
+    pending = await asyncio.to_thread(pairings.pending)
     lines = [text(lang, "access_approved", count=len(approved))]
     lines += [text(lang, "access_line", who=escape(e.name), chat_id=e.chat_id, since=_day(e.since)) for e in approved]
     lines += ["", text(lang, "access_pending", count=len(pending))]
     lines += [text(lang, "access_code", who=escape(e.name), code=e.code) for e in pending]
-    listed = len(svc.settings.allowed_user_ids | svc.settings.allowed_chat_ids)
+    settings = services(context).settings
+    listed = len(settings.allowed_user_ids | settings.allowed_chat_ids)
     lines += ["", text(lang, "access_env", count=listed)]
     await send_html(update, "\n".join(lines))
 
 
 async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/entziehen ID`: the approval and the stored name are deleted; `.env` lists stay as they are."""
-    if not await _staff_only(update, context):
-        return
-    pairings, lang = services(context).pairings, ui_language(update)
+    pairings, lang = await _pairings(update, context), ui_language(update)
     if pairings is None:
-        await send_html(update, text(lang, "pairing_off"))
         return
     args = context.args or []
     if len(args) != 1 or not args[0].lstrip("-").isdigit():
