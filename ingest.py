@@ -15,9 +15,11 @@ from bot.ingest.sync import ingest
 from bot.kb.documents import BadFileError
 from bot.kb.embeddings import EmbeddingModelError, load_embeddings
 from bot.kb.index import IndexUnavailableError, open_client, read_manifest
+from bot.kb.threads import apply_thread_policy
 
 
 def main(argv: list[str] | None = None) -> int:
+    apply_thread_policy("ingest")  # before the engine loads: a batch job, all cores per batch
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="start from an empty index")
     parser.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")

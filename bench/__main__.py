@@ -7,13 +7,16 @@ live outside the installed package.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from bench.conditions import POLICIES
 from bot.config import ConfigError, startup_settings
 from bot.engine.answerer import Answerer
 from bot.kb.embeddings import EmbeddingModelError
 from bot.kb.index import IndexUnavailableError
+from bot.kb.threads import apply_thread_policy
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("calibrate", help="fit the answerability decision on the golden set and the tuning halves")
     sub.add_parser("load", help="only the load test: highest sustained rate, memory over 10,000 chats")
     sub.add_parser("faults", help="kill -9 under load and restart: questions lost or answered twice")
-    sub.add_parser("conditions", help="warm answers with busy neighbour processes and during a reload")
+    conditions = sub.add_parser("conditions", help="warm answers with busy neighbour processes and during a reload")
+    conditions.add_argument("--policy", help=argparse.SUPPRESS)  # one policy's timings as JSON, for the comparison
+    conditions.add_argument("--count", type=int, default=100, help=argparse.SUPPRESS)
     own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
     own.add_argument("sources", type=Path, help="folder of plain-text source excerpts")
     return parser
@@ -52,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    policy = POLICIES[args.policy] if getattr(args, "policy", None) else None
+    if policy is None or policy.serve:  # a compared policy keeps the environment it was started with
+        apply_thread_policy("serve")  # answers are measured as the bot serves them
     if args.command == "ownwords":
         from bench.ownwords import main as ownwords
 
@@ -68,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         run_load_benchmark(settings)
         return 0
     if args.command == "conditions":
-        from bench.conditions import run_conditions_benchmark
+        from bench.conditions import policy_timings, run_conditions_benchmark
 
-        run_conditions_benchmark(settings, answerer)
+        if policy is not None:
+            print(json.dumps(policy_timings(answerer, args.count)))
+        else:
+            run_conditions_benchmark(settings, answerer)
         return 0
     if args.command == "faults":
         from bench.faults import run_fault_benchmark

@@ -5,11 +5,16 @@ server), or the bot itself re-ingests its guides after `/reload`. Each condition
 same golden questions back to back and reports p50/p95/max next to the target of the issue "Fast
 under real conditions". The engine is called from a worker thread as the Telegram handlers call
 it (`asyncio.to_thread`); the first neighbour row also calls it from the main thread, as the
-terminal chat does. Writes its own section of docs/BENCHMARKS.md; `bench bench` keeps it.
+terminal chat does. A second table runs the same conditions under each thread policy the engine
+could use (`bot/kb/threads.py`), each in a process of its own because OpenMP reads its settings
+once: that comparison is why the bot serves with one thread per call. Writes its own section of
+docs/BENCHMARKS.md; `bench bench` keeps it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,10 +31,34 @@ from bench.evaluation import load_golden
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.ingest.sync import reingest
+from bot.kb.threads import cores, current_policy
 
+CHECKOUT = Path(__file__).resolve().parent.parent  # `python -m bench` runs from a checkout
+THREADS_HEADING = "### Thread policies"
 QUESTIONS = 120  # per condition; with both cores busy an answer may take seconds
 RELOAD_CAP = 5_000  # answers measured while one re-ingest runs (a guard; the reload ends first)
 BUSY = "while True: pass"  # a neighbour that holds one core
+POLICY_QUESTIONS = 100  # per condition and policy
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A way to run the embedding engine, set through the environment of a fresh process."""
+
+    name: str
+    env: dict[str, str]
+    serve: bool  # the bot's own serving policy (`apply_thread_policy("serve")`)
+
+
+POLICIES = {
+    "spin": Policy("all cores per call, waiting threads spin (OpenMP default)", {}, serve=False),
+    "passive": Policy(
+        "all cores per call, waiting threads sleep (OMP_WAIT_POLICY=PASSIVE)",
+        {"OMP_WAIT_POLICY": "PASSIVE"},
+        serve=False,
+    ),
+    "per-call": Policy("one thread per call, one engine per core (the bot's policy)", {}, serve=True),
+}
 
 
 @dataclass(frozen=True)
@@ -78,10 +107,10 @@ def measure_conditions(settings: Settings, answerer: Answerer, count: int = QUES
     for question in questions[:5]:
         answerer.ask(question)  # warm
     enough: Callable[[int], bool] = lambda n: n >= count  # noqa: E731
-    with ThreadPoolExecutor(max_workers=1) as worker:
+    with _bot_like_workers() as workers:
 
         def from_worker(question: str) -> object:
-            return worker.submit(answerer.ask, question).result()
+            return workers.submit(answerer.ask, question).result()
 
         conditions = [Condition("idle", 50, timed(from_worker, questions, enough))]
         with neighbours(1):
@@ -91,6 +120,74 @@ def measure_conditions(settings: Settings, answerer: Answerer, count: int = QUES
             conditions.append(Condition("both cores busy", 100, timed(from_worker, questions, enough)))
         conditions.append(Condition("during a reload (/reload)", 250, during_reload(settings, answerer, from_worker)))
     return conditions
+
+
+def _bot_like_workers() -> ThreadPoolExecutor:
+    """Worker threads as many as `asyncio.to_thread` has, which the Telegram handlers answer from."""
+    return ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4))
+
+
+def in_pairs(ask: Callable[[str], object], questions: list[str], count: int) -> list[float]:
+    """Two questions at a time, each from its own worker thread: two chats asking at once."""
+    middle = len(questions) // 2
+    rotations = [questions, questions[middle:] + questions[:middle]]  # not the same question at once
+    with ThreadPoolExecutor(max_workers=2) as pair:
+        halves = pair.map(lambda asked: timed(ask, asked, lambda n: n >= max(1, count // 2)), rotations)
+        return [ms for half in halves for ms in half]
+
+
+def policy_timings(answerer: Answerer, count: int) -> dict[str, list[float]]:
+    """The conditions a thread policy is judged by, in this process as its policy left it."""
+    questions = [item.question for item in load_golden()]
+    for question in questions[:5]:
+        answerer.ask(question)
+    enough: Callable[[int], bool] = lambda n: n >= count  # noqa: E731
+    with _bot_like_workers() as workers:
+
+        def from_worker(question: str) -> object:
+            return workers.submit(answerer.ask, question).result()
+
+        timings = {"idle": timed(from_worker, questions, enough)}
+        timings["two at a time"] = in_pairs(answerer.ask, questions, count)
+        with neighbours(1):
+            timings["one busy neighbour"] = timed(from_worker, questions, enough)
+        with neighbours(2):
+            timings["both cores busy"] = timed(from_worker, questions, enough)
+    return timings
+
+
+def compare_policies(settings: Settings, count: int = POLICY_QUESTIONS) -> list[tuple[Policy, dict[str, list[float]]]]:
+    """Each policy in a fresh `python -m bench conditions --policy` process on the same index."""
+    results = []
+    for key, policy in POLICIES.items():
+        env = {
+            **{name: value for name, value in os.environ.items() if not name.startswith(("OMP_", "GOMP_", "MKL_"))},
+            **policy.env,
+            "DATA_DIR": str(settings.data_dir),
+            "KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bench", "conditions", "--policy", key, "--count", str(count)],
+            cwd=CHECKOUT,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"policy {key!r} could not be measured: {done.stderr.strip()}")
+        results.append((policy, json.loads(done.stdout.splitlines()[-1])))
+    return results
+
+
+def policies_table(results: list[tuple[Policy, dict[str, list[float]]]]) -> list[str]:
+    lines = ["| thread policy | condition | answers | p50 ms | p95 ms | max ms |", "|---|---|---|---|---|---|"]
+    for policy, timings in results:
+        for condition, values in timings.items():
+            lines.append(
+                f"| {policy.name} | {condition} | {len(values)} | {percentile(values, 50):.1f} | "
+                f"{percentile(values, 95):.1f} | {max(values):.1f} |"
+            )
+    return lines
 
 
 def during_reload(settings: Settings, answerer: Answerer, ask: Callable[[str], object]) -> list[float]:
@@ -105,7 +202,7 @@ def during_reload(settings: Settings, answerer: Answerer, ask: Callable[[str], o
     return timings
 
 
-def conditions_section(conditions: list[Condition]) -> str:
+def conditions_section(conditions: list[Condition], policies: list[tuple[Policy, dict[str, list[float]]]]) -> str:
     return "\n".join(
         [
             CONDITIONS_HEADING,
@@ -114,11 +211,20 @@ def conditions_section(conditions: list[Condition]) -> str:
             "golden questions, back to back, from a worker thread as the Telegram handlers call the "
             "engine. A busy neighbour is a process running `while True: pass` (one core each); the reload "
             "re-ingests the guides into a fresh index in the same process, with an embedding model instance "
-            'of its own, as `/reload` does. Targets from the issue "Fast under real conditions".',
+            'of its own, as `/reload` does. Targets from the issue "Fast under real conditions". '
+            f"Thread policy: {current_policy().describe()} on {cores()} cores (`bot/kb/threads.py`).",
             "",
             "| condition | answers | p50 ms | p95 ms | max ms | target p95 |",
             "|---|---|---|---|---|---|",
             *(condition.row() for condition in conditions),
+            "",
+            THREADS_HEADING,
+            "",
+            "The same golden questions under each way the embedding engine could use the cores, each policy in "
+            "a fresh process (OpenMP reads its settings once), answers from worker threads as the bot asks; "
+            '"two at a time": two chats asking at once on an idle machine.',
+            "",
+            *policies_table(policies),
             "",
         ]
     )
@@ -127,7 +233,9 @@ def conditions_section(conditions: list[Condition]) -> str:
 def run_conditions_benchmark(
     settings: Settings, answerer: Answerer, report: Path = REPORT, count: int = QUESTIONS
 ) -> str:
-    section = conditions_section(measure_conditions(settings, answerer, count))
+    section = conditions_section(
+        measure_conditions(settings, answerer, count), compare_policies(settings, min(count, POLICY_QUESTIONS))
+    )
     write_section(report, section)
     print(section)
     return section

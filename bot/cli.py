@@ -18,6 +18,7 @@ from bot.engine.responder import ExtractiveResponder, Responder
 from bot.engine.types import Turn
 from bot.kb.embeddings import EmbeddingModelError
 from bot.kb.index import IndexUnavailableError
+from bot.kb.threads import apply_thread_policy
 from bot.terminal import render_plain
 
 
@@ -64,6 +65,7 @@ def make_responder(settings: Settings, answerer: Answerer) -> Responder:
 
 
 def main(argv: list[str] | None = None) -> int:
+    apply_thread_policy("serve")  # before any engine loads
     args = _parser().parse_args(argv)
     if args.command == "doctor":  # before loading settings: a broken setting is one of its findings
         from bot.doctor import main as doctor

@@ -86,7 +86,8 @@ def test_conditions_benchmark_measures_every_condition_and_writes_its_section(
     assert text.startswith(REPORT)  # the rest of the report is left alone
     section = read_section(text, CONDITIONS_HEADING)
     assert section is not None
-    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| condition")]
+    own, policies = section.split(conditions.THREADS_HEADING)
+    rows = [line for line in own.splitlines() if line.startswith("| ") and not line.startswith("| condition")]
     names = [row.split(" | ")[0].removeprefix("| ") for row in rows]
     assert names == [
         "idle",
@@ -97,6 +98,16 @@ def test_conditions_benchmark_measures_every_condition_and_writes_its_section(
     ]
     for row in rows:
         answers, p50, p95, worst = (float(cell) for cell in row.split(" | ")[1:5])
+        assert answers >= 1 and 0 < p50 <= p95 <= worst
+    # every policy, each in a process of its own, under every condition it is judged by
+    measured = [line.split(" | ") for line in policies.splitlines() if line.startswith("| ") and "policy |" not in line]
+    assert {(cells[0].removeprefix("| "), cells[1]) for cells in measured} == {
+        (policy.name, condition)
+        for policy in conditions.POLICIES.values()
+        for condition in ("idle", "two at a time", "one busy neighbour", "both cores busy")
+    }
+    for cells in measured:
+        answers, p50, p95, worst = (float(cell.removesuffix(" |")) for cell in cells[2:6])
         assert answers >= 1 and 0 < p50 <= p95 <= worst
 
 

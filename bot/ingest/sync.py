@@ -167,12 +167,13 @@ def ingest(
 
 
 def reingest(settings: Settings) -> IngestReport:
-    """A re-ingest beside a running bot (`/reload`), with an embedding model instance of its own.
+    """A re-ingest beside a running bot (`/reload`), with one embedding engine instance of its own.
 
-    The answering instance embeds one call at a time; a re-ingest holding it for a batch of
-    chunks at a time made answers wait up to 5 s (docs/BENCHMARKS.md, "Real conditions").
+    Sharing the answering instances, a batch of chunks at a time, made answers wait up to 5 s
+    (docs/BENCHMARKS.md, "Real conditions"); one instance under the bot's thread policy leaves
+    the other cores to the answers.
     """
-    return ingest(settings, load_embeddings(settings.embedding_model), show_progress=False)
+    return ingest(settings, load_embeddings(settings.embedding_model, engines=1), show_progress=False)
 
 
 def _add(collection: Any, chunks: list[Chunk], vectors: list[list[float]]) -> None:

