@@ -446,13 +446,18 @@ def _minutes_late(update: Update) -> int:
 
 
 TYPING_REFRESH_S = 4.5  # Telegram shows "typing…" for about five seconds per action
+# An answer that arrives sooner needs no "typing…": most extractive answers take well under this,
+# and skipping the action halves the requests per question, which under load is a fifth of the
+# event loop's work (profile in docs/BENCHMARKS.md, "Load") and counts against Telegram's limits.
+TYPING_DELAY_S = 0.5
 
 
 async def _keep_typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Shows "typing…" until cancelled (when the first text or the answer arrives)."""
+    """Shows "typing…" from TYPING_DELAY_S on until cancelled (when the first text or the answer arrives)."""
     chat = update.effective_chat
     if chat is None:
         return
+    await asyncio.sleep(TYPING_DELAY_S)
     while True:
         with contextlib.suppress(TelegramError):  # a missing typing indicator is not worth an error
             await context.bot.send_chat_action(chat.id, ChatAction.TYPING, message_thread_id=_thread(update))

@@ -52,6 +52,7 @@ async def test_streamed_answer_is_edited_into_one_message_at_most_every_1_5_s(
 ) -> None:
     llm.reply = lambda messages: " ".join(["Ein Match dauert jeweils 5 Minuten [1]."] * 12)
     llm.token_delay = 0.12  # about 6 s of writing
+    llm.first_token_delay = 1.0  # the model thinks first: "typing…" shows meanwhile
     final = await run_llm_bot(api, llm, answerer, tmp_path, "Wie lange dauert ein Match im TikTok-Live?")
     sent = [c for c in api.calls if c.method == "sendMessage"]
     edits = [c for c in api.calls if c.method == "editMessageText"]
@@ -62,7 +63,8 @@ async def test_streamed_answer_is_edited_into_one_message_at_most_every_1_5_s(
     assert all(gap >= EDIT_INTERVAL_S - 0.05 for gap in gaps)
     assert final.method == "editMessageText" and "<i>Quellen: [1] " in final.params["text"]
     assert [label for label, _ in buttons(final)][:2] == ["👍", "👎"]
-    assert api.calls_of("sendChatAction")  # typing until the first token
+    typing = api.calls_of("sendChatAction")  # typing until the first token
+    assert typing and typing[0].params["action"] == "typing" and typing[-1].at < sent[0].at
 
 
 async def test_a_long_stream_continues_in_a_new_message_before_4096(
