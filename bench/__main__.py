@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "load":
         from bench.loadbench import run_load_benchmark
 
-        run_load_benchmark(settings)
+        run_load_benchmark(settings, answerer)
         return 0
     if args.command == "conditions":
         from bench.conditions import policy_timings, run_conditions_benchmark

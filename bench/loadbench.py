@@ -18,14 +18,20 @@ import sys
 import tempfile
 import time
 from collections import deque
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from bench.benchmark import LOAD_HEADING, REPORT, cpu_name, percentile, process_memory_mb, running_bot, write_section
 from bench.evaluation import load_golden
 from bot.config import Settings
+from bot.engine.answerability import Judge
+from bot.engine.answerer import Answerer
+from bot.engine.keyword import BM25
+from bot.kb.index import KnowledgeIndex
 from bot.telegram.analytics import PENDING_TEXTS
 from bot.telegram.memory import MAX_CONVERSATIONS
 
@@ -157,6 +163,8 @@ class Step:
     p95: float
     lost: int  # not answered within DRAIN_S after the step
     duplicated: int
+    bot_cpu_ms: float  # CPU time of the bot process per question asked in the step
+    bench_cpu_ms: float  # CPU time of this process (fake Bot API and users) per question
 
     @property
     def shortfall(self) -> str:
@@ -170,17 +178,25 @@ class Step:
         return ", ".join(r for r in reasons if r)
 
 
-async def _step(crowd: Crowd, rate: int, rng: random.Random) -> Step:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _step(crowd: Crowd, rate: int, rng: random.Random, bot_pid: int) -> Step:
     """`rate` x STEP_S questions at uniformly random moments of the step: Poisson arrivals given
     their count, so bursts happen as in real traffic and every step offers exactly its rate."""
     count = round(rate * STEP_S)
     duplicated = crowd.duplicated
+    bot_cpu, own_cpu = cpu_seconds(bot_pid), time.process_time()
     started = time.perf_counter()
     asked = []
     for offset in sorted(rng.uniform(0, STEP_S) for _ in range(count)):
         await asyncio.sleep(max(0.0, started + offset - time.perf_counter()))
         asked.append(await crowd.ask())
     await crowd.settle(asked, DRAIN_S)
+    bot_cpu, own_cpu = cpu_seconds(bot_pid) - bot_cpu, time.process_time() - own_cpu
     latencies = _latencies(asked)
     last = max((a.answered for a in asked if a.answered is not None), default=started)
     return Step(
@@ -191,6 +207,8 @@ async def _step(crowd: Crowd, rate: int, rng: random.Random) -> Step:
         p95=percentile(latencies, 95) if latencies else float("inf"),
         lost=count - len(latencies),
         duplicated=crowd.duplicated - duplicated,
+        bot_cpu_ms=1000 * bot_cpu / count,
+        bench_cpu_ms=1000 * own_cpu / count,
     )
 
 
@@ -210,14 +228,14 @@ async def _rising_rates(settings: Settings, workdir: Path) -> RatesRun:
     rng = random.Random(5)
     steps: list[Step] = []
     stopped = "every step sustained"
-    async with running_bot(settings, workdir, RATE_LIMIT_PER_MINUTE) as (api, _):
+    async with running_bot(settings, workdir, RATE_LIMIT_PER_MINUTE) as (api, bot):
         crowd = Crowd(api, RATES_FIRST_CHAT)
         started = time.perf_counter()
         for rate in RATE_STEPS:
             if time.perf_counter() - started + STEP_S + DRAIN_S > RATES_CAP_S:
                 stopped = f"time cap of {RATES_CAP_S:.0f} s reached"
                 break
-            step = await _step(crowd, rate, rng)
+            step = await _step(crowd, rate, rng, bot.pid)
             steps.append(step)
             print(
                 f"  {rate} q/s: {step.achieved:.1f} answers/s, p50 {step.p50:.0f} ms, p95 {step.p95:.0f} ms, "
@@ -228,6 +246,46 @@ async def _rising_rates(settings: Settings, workdir: Path) -> RatesRun:
                 stopped = f"{rate} q/s not sustained ({step.shortfall})"
                 break
     return RatesRun(steps, stopped)
+
+
+ENGINE_STAGES = {  # the parts of one answer, timed where the engine does them
+    "embedding the question": (None, "embed_query"),  # the class is the configured backend's
+    "vector search (Chroma)": (KnowledgeIndex, "dense_search"),
+    "keyword search (BM25)": (BM25, "scores"),
+    "answerability": (Judge, "judge"),
+    "composing": (Answerer, "compose_extractive"),
+}
+PROFILE_ROUNDS = 2
+
+
+def engine_profile(answerer: Answerer) -> dict[str, float]:
+    """Milliseconds per warm answer in each stage, and in all of `Answerer.ask`, over the golden
+    questions: the engine's share of the bot's CPU time per question."""
+    questions = [item.question for item in load_golden()]
+    spent = dict.fromkeys([*ENGINE_STAGES, "whole answer"], 0.0)
+
+    def timed(stage: str, method: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[stage] += time.perf_counter() - started
+
+        return wrapper
+
+    for question in questions[:5]:
+        answerer.ask(question)  # warm
+    with ExitStack() as patches:
+        for stage, (owner, name) in ENGINE_STAGES.items():
+            cls = owner or type(answerer.live.embeddings)
+            patches.enter_context(patch.object(cls, name, timed(stage, getattr(cls, name))))
+        ask = timed("whole answer", answerer.ask)
+        for _ in range(PROFILE_ROUNDS):
+            for question in questions:
+                ask(question)
+    answers = PROFILE_ROUNDS * len(questions)
+    return {stage: 1000 * seconds / answers for stage, seconds in spent.items()}
 
 
 @dataclass
@@ -301,7 +359,7 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
-def render(rates: RatesRun, memory: MemoryRun) -> str:
+def render(rates: RatesRun, memory: MemoryRun, engine: dict[str, float]) -> str:
     """The "## Load" section of docs/BENCHMARKS.md."""
     best = rates.best
     growth = memory.growth
@@ -329,14 +387,16 @@ def render(rates: RatesRun, memory: MemoryRun) -> str:
         f"counts as sustained with p95 <= {P95_LIMIT_MS:.0f} ms, nothing lost or duplicated and at least "
         f"{100 * SUSTAINED_SHARE:.0f} % of the offered rate answered per second. Stopped: {rates.stopped}.",
         "",
-        "| offered q/s | questions | answers/s | p50 ms | p95 ms | lost | duplicated | sustained |",
-        "|---|---|---|---|---|---|---|---|",
+        "| offered q/s | questions | answers/s | p50 ms | p95 ms | lost | duplicated | sustained "
+        "| bot CPU ms/question | benchmark CPU ms/question |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *(
             f"| {s.offered} | {s.questions} | {s.achieved:.1f} | {s.p50:.0f} | {s.p95:.0f} | {s.lost} | "
-            f"{s.duplicated} | {_mark(not s.shortfall)} |"
+            f"{s.duplicated} | {_mark(not s.shortfall)} | {s.bot_cpu_ms:.0f} | {s.bench_cpu_ms:.0f} |"
             for s in rates.steps
         ),
         "",
+        *_where_the_time_goes(rates, engine),
         f"Memory: {memory.questions:,} questions from {memory.samples[-1][0]:,} distinct chats "
         f"({IN_FLIGHT} open at a time, a new one as soon as one is answered) in {memory.seconds:.0f} s, "
         f"{memory.questions / memory.seconds:.1f} questions/s, p50 {memory.p50:.0f} ms, p95 {memory.p95:.0f} ms, "
@@ -356,6 +416,29 @@ def render(rates: RatesRun, memory: MemoryRun) -> str:
     return "\n".join(lines)
 
 
+def _where_the_time_goes(rates: RatesRun, engine: dict[str, float]) -> list[str]:
+    """The profile behind the rates: the engine's stages next to the bot's CPU time per question."""
+    whole = engine["whole answer"]
+    stages = {stage: ms for stage, ms in engine.items() if stage != "whole answer"}
+    stages["other engine work (follow-ups, scope, notices)"] = max(0.0, whole - sum(stages.values()))
+    busiest = rates.steps[-1]
+    return [
+        f"Where the time goes. At {busiest.offered} q/s the bot process used {busiest.bot_cpu_ms:.0f} ms of CPU "
+        f"per question and the benchmark process (fake Bot API and users) {busiest.bench_cpu_ms:.0f} ms, on "
+        f"{os.cpu_count()} cores, i.e. {busiest.offered * (busiest.bot_cpu_ms + busiest.bench_cpu_ms) / 10:.0f} % "
+        "of one core per core-second offered. Of the bot's share, the engine takes what the table below measures "
+        f"(warm answers to the golden questions, {PROFILE_ROUNDS} rounds, one at a time); the rest, about "
+        f"{max(0.0, busiest.bot_cpu_ms - whole):.0f} ms, is Telegram I/O (getUpdates, sendMessage, "
+        "python-telegram-bot), the durable inbox and the analytics writes.",
+        "",
+        "| engine stage | ms per answer |",
+        "|---|---|",
+        *(f"| {stage} | {ms:.1f} |" for stage, ms in stages.items()),
+        f"| whole answer | {whole:.1f} |",
+        "",
+    ]
+
+
 async def _both(settings: Settings) -> tuple[RatesRun, MemoryRun]:
     """Each phase gets a fresh bot, so an overloaded step leaves no backlog in the memory figures."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -366,8 +449,9 @@ async def _both(settings: Settings) -> tuple[RatesRun, MemoryRun]:
     return rates, memory
 
 
-def run_load_benchmark(settings: Settings) -> None:
+def run_load_benchmark(settings: Settings, answerer: Answerer) -> None:
     """Run both phases and refresh only the "## Load" section of docs/BENCHMARKS.md."""
-    section = render(*asyncio.run(_both(settings)))
+    rates, memory = asyncio.run(_both(settings))
+    section = render(rates, memory, engine_profile(answerer))
     write_section(REPORT, section)
     print(section)

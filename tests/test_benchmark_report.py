@@ -48,7 +48,7 @@ def test_read_section_finds_only_the_named_section() -> None:
 
 
 def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kb_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kb_settings: Settings, answerer: Answerer
 ) -> None:
     """`bench load` at a scale a test can afford: one low rate and 30 chats instead of minutes of load."""
     report = tmp_path / "BENCHMARKS.md"
@@ -60,9 +60,10 @@ def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
         "MEMORY_CHATS": 30,
         "SAMPLE_EVERY": 10,
         "FLAT_FROM": 10,
+        "PROFILE_ROUNDS": 1,
     }.items():
         monkeypatch.setattr(loadbench, name, value)
-    loadbench.run_load_benchmark(kb_settings)
+    loadbench.run_load_benchmark(kb_settings, answerer)
     text = report.read_text(encoding="utf-8")
     assert text.startswith(REPORT)  # the other command's figures are kept
     section = read_section(text, LOAD_HEADING)
@@ -72,6 +73,16 @@ def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
     assert step.split(" | ")[5:7] == ["0", "0"]  # nothing lost, nothing duplicated (latency is not asserted)
     assert "from 30 distinct chats" in section and ", 0 lost, 0 duplicated." in section
     assert "| chats | 0 | 10 | 20 | 30 |" in section
+    # where the time goes: the bot's and the benchmark's CPU per question, the engine by stage
+    bot_cpu, bench_cpu = (float(cell.removesuffix(" |")) for cell in step.split(" | ")[8:10])
+    assert bot_cpu > 0 and bench_cpu > 0
+    stages = dict(
+        (line.split(" | ")[0].removeprefix("| "), float(line.split(" | ")[1].removesuffix(" |")))
+        for line in section.splitlines()
+        if line.startswith("| ") and line.count(" | ") == 1 and "ms per answer" not in line
+    )
+    assert set(stages) >= {"embedding the question", "vector search (Chroma)", "answerability", "whole answer"}
+    assert 0 < stages["embedding the question"] < stages["whole answer"]
 
 
 def test_conditions_benchmark_measures_every_condition_and_writes_its_section(
