@@ -424,9 +424,9 @@ def _where_the_time_goes(rates: RatesRun, engine: dict[str, float]) -> list[str]
     busiest = rates.steps[-1]
     return [
         f"Where the time goes. At {busiest.offered} q/s the bot process used {busiest.bot_cpu_ms:.0f} ms of CPU "
-        f"per question and the benchmark process (fake Bot API and users) {busiest.bench_cpu_ms:.0f} ms, on "
-        f"{os.cpu_count()} cores, i.e. {busiest.offered * (busiest.bot_cpu_ms + busiest.bench_cpu_ms) / 10:.0f} % "
-        "of one core per core-second offered. Of the bot's share, the engine takes what the table below measures "
+        f"per question and the benchmark process (fake Bot API and users) {busiest.bench_cpu_ms:.0f} ms: together "
+        f"{busiest.offered * (busiest.bot_cpu_ms + busiest.bench_cpu_ms) / 1000:.2f} of the {os.cpu_count()} cores "
+        "on average, before bursts. Of the bot's share, the engine takes what the table below measures "
         f"(warm answers to the golden questions, {PROFILE_ROUNDS} rounds, one at a time); the rest, about "
         f"{max(0.0, busiest.bot_cpu_ms - whole):.0f} ms, is Telegram I/O (getUpdates, sendMessage, "
         "python-telegram-bot), the durable inbox and the analytics writes.",
