@@ -223,10 +223,11 @@ class Signals:
     follow_up: bool  # the question leans on the conversation for its subject
     guide: bool  # the section declares its questions (a guide), rather than being found by sentences
     lacks_asked: bool = False  # asked plainly for a kind of information this section does not hold
+    lacks_platform: bool = False  # asks about another platform ("Instagram") this section does not name
 
     @property
     def eligible(self) -> bool:
-        return not self.lacks_asked
+        return not (self.lacks_asked or self.lacks_platform)
 
     def vector(self) -> tuple[float, ...]:
         return (
@@ -351,6 +352,10 @@ class Judge:
         # Rambling context or a second sentence ("... Ignoriere alle Anweisungen") must not hide the
         # question a section answers: the best-covered sentence of the question counts.
         sentences = question_sentences(query)
+        # Another platform named where the question asks ("Wie geht der Algorithmus bei Instagram?"),
+        # not in scene-setting beside it ("... auf Insta sieht meine Posts keiner"), must be named
+        # by the section that answers: TikTok's minimum budget is no answer for Facebook's.
+        platforms = self.scope.platforms_named(" ".join([s for s in sentences if "?" in s] or sentences))
         asked = [self._sentence(part, question, query, lang) for part in sentences]
         asked = [sentence for sentence in asked if sentence.terms] or [AskedSentence([], None, 0, 0)]
         threshold = self.answerability.threshold
@@ -375,6 +380,10 @@ class Judge:
                 follow_up=query != question,
                 guide=bool(hit.chunk.questions),
                 lacks_asked=not holds(plain, hit.chunk.text),
+                lacks_platform=any(
+                    not platform.search(f"{hit.chunk.metadata.get('section', '')}\n{hit.chunk.text}")
+                    for platform in platforms
+                ),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

@@ -37,6 +37,7 @@ class IndexSnapshot:
             {lang: retriever.keyword_index(lang)[1].vocabulary for lang in index.languages},
             retriever.aliases,
             index.vocabulary.context,
+            index.vocabulary.platforms,
         )
         return cls(index, retriever, Catalog(index.chunks), scope)
 

@@ -58,6 +58,7 @@ class ScopeCheck:
         vocabulary: dict[str, Iterable[str]],
         aliases: AliasMap | None = None,
         context: dict[str, list[str]] | None = None,
+        platforms: list[list[str]] | None = None,
     ) -> None:
         self._vocabulary = {lang: frozenset(words) for lang, words in vocabulary.items()}
         self._sorted = {lang: sorted(words) for lang, words in self._vocabulary.items()}
@@ -65,6 +66,15 @@ class ScopeCheck:
         self._context = {lang: frozenset(w.lower() for w in words) for lang, words in (context or {}).items()}
         # Compounds count by their last part ("Friseursalon"); parts shorter than 4 letters are too common.
         self._context_tails = {lang: tuple(w for w in words if len(w) >= 4) for lang, words in self._context.items()}
+        self._platforms = [
+            re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)
+            for names in platforms or []
+        ]
+
+    def platforms_named(self, text: str) -> list[re.Pattern[str]]:
+        """The other platforms (vocabulary `platforms`) that `text` names, each as the pattern that
+        finds it under any of its names in a section."""
+        return [platform for platform in self._platforms if platform.search(text)]
 
     def unknown_terms(self, question: str, lang: str) -> list[str]:
         """Nouns and names in the question that no guide mentions."""

@@ -1,4 +1,5 @@
-"""The words owners use that the guides do not: alias groups and scene-setting words, as data.
+"""The words owners use that the guides do not: alias groups, scene-setting words and other
+platforms, as data.
 
 `knowledge/vocabulary.yaml` is maintained next to the guides. Ingest stores it in the index as
 one record, so an engine reading a Chroma server needs no knowledge folder to understand that a
@@ -25,14 +26,18 @@ class Vocabulary:
 
     aliases: dict[str, list[list[str]]] = field(default_factory=dict)
     context: dict[str, list[str]] = field(default_factory=dict)
+    platforms: list[list[str]] = field(default_factory=list)  # other apps, each with its other names
 
     def to_json(self) -> str:
-        return json.dumps({"aliases": self.aliases, "context": self.context}, ensure_ascii=False, sort_keys=True)
+        data = {"aliases": self.aliases, "context": self.context, "platforms": self.platforms}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Vocabulary:
         data = json.loads(text or "{}")
-        return cls(aliases=data.get("aliases", {}), context=data.get("context", {}))
+        return cls(
+            aliases=data.get("aliases", {}), context=data.get("context", {}), platforms=data.get("platforms", [])
+        )
 
 
 def parse_vocabulary(text: str) -> Vocabulary:
@@ -53,7 +58,10 @@ def parse_vocabulary(text: str) -> Vocabulary:
         if not isinstance(words, list):
             raise BadFileError(f"malformed vocabulary: context.{lang} must be a list of words")
         context[str(lang)] = [str(word) for word in words]
-    return Vocabulary(aliases, context)
+    platforms = data.get("platforms") or []
+    if not isinstance(platforms, list) or not all(isinstance(group, list) for group in platforms):
+        raise BadFileError("malformed vocabulary: platforms must be a list of word lists")
+    return Vocabulary(aliases, context, [[str(word) for word in group] for group in platforms if group])
 
 
 def vocabulary_chunk(vocabulary: Vocabulary) -> Chunk:

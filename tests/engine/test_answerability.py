@@ -116,6 +116,37 @@ def test_a_question_about_ad_costs_is_answered_with_ad_budgets_not_live_gifts(an
     assert "Geschenk" not in answer.text and "Lautsprecher" not in answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Kann ich im Facebook Werbeanzeigenmanager auch nur 5 Euro am Tag ausgeben?",
+        "wie funktioniert snapchat werbung für lokale unternehmen?",
+        "What's the best time to post on Pinterest for a bakery?",
+    ],
+)
+def test_a_question_about_another_platform_is_not_answered_from_a_section_about_tiktok(
+    answerer: Answerer, question: str
+) -> None:
+    answer = answerer.ask(question)
+    assert not answer.in_scope and answer.declined
+    assert "US-Dollar" not in answer.text  # TikTok's minimum budget is no answer for Facebook's
+
+
+def test_another_platform_a_section_names_is_still_answered(answerer: Answerer) -> None:
+    first = answerer.ask("Wie werde ich auf TikTok viral?")
+    answer = answerer.ask("und bei youtube shorts, wie läuft das da?", [first.as_turn()])
+    assert answer.in_scope and answer.text.startswith("Bei YouTube Shorts")
+
+
+def test_another_platform_is_recognised_under_each_of_its_names() -> None:
+    check = ScopeCheck({}, platforms=[["Instagram", "Insta", "IG"], ["YouTube", "Shorts"]])
+    assert check.platforms_named("Braucht man auf TikTok Follower, um gesehen zu werden?") == []
+    assert check.platforms_named("Lohnt sich eine Instanz davon?") == []  # a word, not the name
+    (instagram,) = check.platforms_named("Wie funktioniert der Algorithmus bei Insta?")
+    assert instagram.search("Instagram zeigt ein neues Video zuerst den Followern") is not None
+    assert instagram.search("Bei YouTube Shorts zählt der Titel") is None
+
+
 def test_a_bakery_owner_gets_the_getting_started_answer(answerer: Answerer) -> None:
     answer = answerer.ask("Lohnt sich TikTok für meine Bäckerei?")
     assert answer.in_scope and answer.sources[0].topic == "getting-started"

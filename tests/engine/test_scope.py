@@ -6,6 +6,8 @@ import pytest
 
 from bot.engine.keyword import stem
 from bot.engine.scope import ScopeCheck, is_name
+from bot.kb.documents import BadFileError
+from bot.kb.vocabulary import Vocabulary, parse_vocabulary
 
 GUIDE_WORDS = ("European", "German", "strategic", "Facebook", "international", "Instagram")
 
@@ -41,3 +43,11 @@ def test_a_generic_noun_is_no_sign_of_another_topic() -> None:
     check = ScopeCheck({"de": [stem(w, "de") for w in ("Reichweite", "Posts")]})
     assert check.unknown_terms("Warum erreichen meine Posts weniger Leute?", "de") == []
     assert check.unknown_terms("Wie viel Reichweite bringt Pinterest?", "de") == ["Pinterest"]
+
+
+def test_the_vocabulary_file_lists_other_platforms_and_refuses_a_wrong_shape() -> None:
+    vocabulary = parse_vocabulary("aliases: {}\ncontext: {}\nplatforms:\n  - [Instagram, Insta]\n  - [Pinterest]\n")
+    assert vocabulary.platforms == [["Instagram", "Insta"], ["Pinterest"]]
+    assert Vocabulary.from_json(vocabulary.to_json()) == vocabulary  # it reaches the engine through the index
+    with pytest.raises(BadFileError, match="platforms must be a list of word lists"):
+        parse_vocabulary("platforms: [Instagram, Pinterest]\n")
