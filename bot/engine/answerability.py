@@ -357,6 +357,12 @@ class Judge:
         # by the section that answers: TikTok's minimum budget is no answer for Facebook's.
         platforms = self.scope.platforms_named(" ".join([s for s in sentences if "?" in s] or sentences))
         asked = [self._sentence(part, question, query, lang) for part in sentences]
+        # Words no guide knows are the question's, the same for every candidate: counted in the
+        # sentence that asks (the one with the question mark), not in whichever sentence a
+        # candidate happens to cover best, so covering the scene-setting beside the question
+        # ("... saw two streamers battling") neither helps nor hurts a section.
+        asking = [a for a, part in zip(asked, sentences, strict=True) if "?" in part] or asked
+        unknown = min(asking, key=lambda a: a.unknown_names + a.unknown_words)
         asked = [sentence for sentence in asked if sentence.terms] or [AskedSentence([], None, 0, 0)]
         threshold = self.answerability.threshold
         weighed = []
@@ -374,8 +380,8 @@ class Judge:
                 holds=holds(kind, hit.chunk.text),
                 typed=kind is not None,
                 names_rarest=best.specific is None or mentions(best.specific, section_terms, aliases, lang),
-                unknown_names=best.unknown_names,
-                unknown_words=best.unknown_words,
+                unknown_names=unknown.unknown_names,
+                unknown_words=unknown.unknown_words,
                 keyword=math.log1p(max(hit.keyword, 0.0)),
                 follow_up=query != question,
                 guide=bool(hit.chunk.questions),

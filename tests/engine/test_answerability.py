@@ -19,7 +19,7 @@ from bot.engine.answerability import (
     holds,
     question_sentences,
 )
-from bot.engine.answerer import Answerer, closing_notes
+from bot.engine.answerer import Answerer, Examined, closing_notes
 from bot.engine.keyword import AliasMap, stem
 from bot.engine.scope import ScopeCheck
 from bot.engine.texts import text
@@ -145,6 +145,20 @@ def test_another_platform_is_recognised_under_each_of_its_names() -> None:
     (instagram,) = check.platforms_named("Wie funktioniert der Algorithmus bei Insta?")
     assert instagram.search("Instagram zeigt ein neues Video zuerst den Followern") is not None
     assert instagram.search("Bei YouTube Shorts zählt der Titel") is None
+
+
+def test_words_no_guide_knows_weigh_the_same_for_every_candidate(answerer: Answerer) -> None:
+    """Scene-setting beside the question ("saw ... spamming gifts") must not rank a section about
+    gifts above the one that answers how long a match goes."""
+    question = (
+        "whats a 'match' in tiktok live and how long does one go? saw two streamers battling and people spamming gifts"
+    )
+    examined = answerer.examine(question)
+    assert isinstance(examined, Examined)
+    unknown = {(w.signals.unknown_names, w.signals.unknown_words) for w in examined.verdict.weighed}
+    assert unknown == {(0, 0)}  # counted in the sentence that asks, which uses only known words
+    answer = answerer.ask(question)
+    assert answer.in_scope and "5 minutes" in answer.text
 
 
 def test_a_bakery_owner_gets_the_getting_started_answer(answerer: Answerer) -> None:
