@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test index eval bench bench-load bench-faults bench-conditions clean
+.PHONY: run test index eval bench bench-load bench-faults bench-conditions bench-scale clean
 
 # torch is installed on its own first: the pinned CPU build lies on local disk, while an
 # unpinned resolve would pull a multi-GB CUDA build.
@@ -45,6 +45,9 @@ bench-faults: index
 
 bench-conditions: index
 	$(PY) -m bench conditions
+
+bench-scale: index
+	$(PY) -m bench scale
 
 clean:
 	rm -rf $(VENV) data

@@ -1,4 +1,5 @@
-"""Development tools: `python -m bench {eval,bench,calibrate,load,faults,conditions,ownwords}`, run from a checkout.
+"""Development tools: `python -m bench {eval,bench,calibrate,load,faults,conditions,scale,ownwords}`,
+run from a checkout.
 
 They read the question sets in `tests/data/` and write `docs/BENCHMARKS.md`, which is why they
 live outside the installed package.
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     conditions = sub.add_parser("conditions", help="warm answers with busy neighbour processes and during a reload")
     conditions.add_argument("--policy", help=argparse.SUPPRESS)  # one policy's timings as JSON, for the comparison
     conditions.add_argument("--count", type=int, default=100, help=argparse.SUPPRESS)
+    scale = sub.add_parser("scale", help="ingest, latency, memory and quality on a knowledge base ten times the size")
+    scale.add_argument("--answering", action="store_true", help=argparse.SUPPRESS)  # the measuring child process
     own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
     own.add_argument("sources", type=Path, help="folder of plain-text source excerpts")
     return parser
@@ -82,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(policy_timings(answerer, args.count)))
         else:
             run_conditions_benchmark(settings, answerer)
+        return 0
+    if args.command == "scale":
+        from bench.scale import answering_figures, run_scale_benchmark
+
+        if args.answering:
+            print(json.dumps(answering_figures(answerer)))
+        else:
+            run_scale_benchmark(settings)
         return 0
     if args.command == "faults":
         from bench.faults import run_fault_benchmark

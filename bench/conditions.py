@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.benchmark import CONDITIONS_HEADING, REPORT, percentile, write_section
+from bench.benchmark import CONDITIONS_HEADING, REPORT, bot_like_workers, percentile, write_section
 from bench.evaluation import load_golden
 from bot.config import Settings
 from bot.engine.answerer import Answerer
@@ -107,7 +107,7 @@ def measure_conditions(settings: Settings, answerer: Answerer, count: int = QUES
     for question in questions[:5]:
         answerer.ask(question)  # warm
     enough: Callable[[int], bool] = lambda n: n >= count  # noqa: E731
-    with _bot_like_workers() as workers:
+    with bot_like_workers() as workers:
 
         def from_worker(question: str) -> object:
             return workers.submit(answerer.ask, question).result()
@@ -120,11 +120,6 @@ def measure_conditions(settings: Settings, answerer: Answerer, count: int = QUES
             conditions.append(Condition("both cores busy", 100, timed(from_worker, questions, enough)))
         conditions.append(Condition("during a reload (/reload)", 250, during_reload(settings, answerer, from_worker)))
     return conditions
-
-
-def _bot_like_workers() -> ThreadPoolExecutor:
-    """Worker threads as many as `asyncio.to_thread` has, which the Telegram handlers answer from."""
-    return ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4))
 
 
 def in_pairs(ask: Callable[[str], object], questions: list[str], count: int) -> list[float]:
@@ -142,7 +137,7 @@ def policy_timings(answerer: Answerer, count: int) -> dict[str, list[float]]:
     for question in questions[:5]:
         answerer.ask(question)
     enough: Callable[[int], bool] = lambda n: n >= count  # noqa: E731
-    with _bot_like_workers() as workers:
+    with bot_like_workers() as workers:
 
         def from_worker(question: str) -> object:
             return workers.submit(answerer.ask, question).result()

@@ -1,16 +1,18 @@
-"""docs/BENCHMARKS.md is written by two commands: each must refresh its own figures and keep the other's."""
+"""docs/BENCHMARKS.md is written by several commands: each must refresh its own figures and keep the other's."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
-from bench import conditions, loadbench
-from bench.benchmark import CONDITIONS_HEADING, LOAD_HEADING, read_section, write_section
+from bench import conditions, loadbench, scale
+from bench.benchmark import CONDITIONS_HEADING, LOAD_HEADING, SCALE_HEADING, read_section, write_section
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.ingest.sync import ingest
+from bot.kb.documents import parse_document
 from bot.kb.embeddings import KnowledgeEmbeddings
 
 REPORT = """# Benchmarks
@@ -134,3 +136,31 @@ def _runs_busy_loop(proc: Path) -> bool:
         return conditions.BUSY.encode() in (proc / "cmdline").read_bytes()
     except OSError:
         return False
+
+
+def test_filler_guides_have_the_shipped_guides_form() -> None:
+    """What `bench scale` adds competes like a guide: question headings, declared questions, a source each."""
+    document = parse_document("de/filler-0001.md", scale.filler_guide(1, "de", random.Random(1)))
+    assert len(document.sections) == len(scale.QUESTIONS_DE)
+    for section in document.sections:
+        assert section.heading.endswith("?") and section.questions and section.sources
+        assert section.sources[0]["url"].startswith("https://")
+
+
+def test_scale_benchmark_grows_the_knowledge_base_and_writes_its_section(tmp_path: Path, small_kb: Settings) -> None:
+    """`bench scale` at a size a test can afford: the two-guide knowledge base, doubled."""
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text(REPORT, encoding="utf-8")
+    scale.run_scale_benchmark(small_kb, report, factor=2)
+    section = read_section(report.read_text(encoding="utf-8"), SCALE_HEADING)
+    assert section is not None
+    rows = {
+        cells[0].removeprefix("| "): cells[1:3]
+        for cells in (line.split(" | ") for line in section.splitlines() if line.startswith("| "))
+    }
+    files, chunks = rows["files"], rows["chunks"]
+    assert int(files[1]) > int(files[0]) == 2  # the filler came on top of the shipped guides
+    assert int(chunks[1].replace(",", "")) > int(chunks[0].replace(",", ""))
+    for name in ("ingest into an empty index", "peak RSS of the answering process", "warm answer p95"):
+        assert all(float(cell.split()[0]) > 0 for cell in rows[name]), name
+    assert rows["golden: fact in answer, German"][0].endswith("%")
