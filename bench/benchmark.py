@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from bench.evaluation import Metrics, load_golden, markdown_table, relevance_report, run_all, with_agency_documents
 from bot.config import Settings
 from bot.engine.answerer import Answerer
-from bot.kb.threads import current_policy
+from bot.kb.threads import current_policy, environment_for_child
 
 if TYPE_CHECKING:
     from tests.fakes.bot_api import FakeBotAPI
@@ -110,7 +110,7 @@ def bot_like_workers() -> ThreadPoolExecutor:
 
 def measure_cold(settings: Settings) -> tuple[list[float], float]:
     """Seconds from process start to the first answer printed, and the children's peak RSS (MB)."""
-    env = {**os.environ, "DATA_DIR": str(settings.data_dir), "KNOWLEDGE_DIR": str(settings.knowledge_dir)}
+    env = {**environment_for_child(), "DATA_DIR": str(settings.data_dir), "KNOWLEDGE_DIR": str(settings.knowledge_dir)}
     runs = []
     for _ in range(COLD_RUNS):
         started = time.perf_counter()
@@ -136,7 +136,7 @@ def measure_ingest(settings: Settings) -> tuple[float, float, int]:
     """
     runs: list[tuple[int, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "DATA_DIR": tmp, "KNOWLEDGE_DIR": str(settings.knowledge_dir)}
+        env = {**environment_for_child(), "DATA_DIR": tmp, "KNOWLEDGE_DIR": str(settings.knowledge_dir)}
         for _ in range(2):
             done = subprocess.run(
                 [sys.executable, "ingest.py", "--quiet"], check=True, capture_output=True, text=True, env=env
@@ -194,7 +194,7 @@ def deployed_bot_env(settings: Settings, workdir: Path, token: str, base_url: st
     data_dir = workdir / "data"
     shutil.copytree(settings.data_dir, data_dir, ignore=shutil.ignore_patterns("bot.sqlite3*", "inbox-*"))
     return {
-        **os.environ,
+        **environment_for_child(),
         "HF_HUB_OFFLINE": "1",
         "DATA_DIR": str(data_dir),
         "KNOWLEDGE_DIR": str(settings.knowledge_dir),

@@ -14,7 +14,6 @@ docs/BENCHMARKS.md; `bench bench` keeps it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from bench.evaluation import load_golden
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.ingest.sync import reingest
-from bot.kb.threads import cores, current_policy
+from bot.kb.threads import cores, current_policy, environment_for_child
 
 CHECKOUT = Path(__file__).resolve().parent.parent  # `python -m bench` runs from a checkout
 THREADS_HEADING = "### Thread policies"
@@ -156,7 +155,7 @@ def compare_policies(settings: Settings, count: int = POLICY_QUESTIONS) -> list[
     results = []
     for key, policy in POLICIES.items():
         env = {
-            **{name: value for name, value in os.environ.items() if not name.startswith(("OMP_", "GOMP_", "MKL_"))},
+            **environment_for_child(),
             **policy.env,
             "DATA_DIR": str(settings.data_dir),
             "KNOWLEDGE_DIR": str(settings.knowledge_dir),

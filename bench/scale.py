@@ -27,6 +27,7 @@ from bench.benchmark import REPORT, SCALE_HEADING, measure_warm, percentile, pro
 from bench.evaluation import evaluate_engine, load_golden
 from bot.config import Settings
 from bot.engine.answerer import Answerer
+from bot.kb.threads import environment_for_child
 
 FACTOR = 10
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -180,7 +181,7 @@ class ScaleRun:
 
 
 def _env(knowledge: Path, data: Path) -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "KNOWLEDGE_DIR": str(knowledge), "DATA_DIR": str(data)}
+    return {**environment_for_child(), "HF_HUB_OFFLINE": "1", "KNOWLEDGE_DIR": str(knowledge), "DATA_DIR": str(data)}
 
 
 def measure(name: str, knowledge: Path, data: Path) -> ScaleRun:

