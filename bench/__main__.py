@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench.conditions import POLICIES
+from bench.conditions import POLICIES, POLICY_QUESTIONS
 from bot.config import ConfigError, startup_settings
 from bot.engine.answerer import Answerer
 from bot.kb.embeddings import EmbeddingModelError
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("faults", help="kill -9 under load and restart: questions lost or answered twice")
     conditions = sub.add_parser("conditions", help="warm answers with busy neighbour processes and during a reload")
     conditions.add_argument("--policy", help=argparse.SUPPRESS)  # one policy's timings as JSON, for the comparison
-    conditions.add_argument("--count", type=int, default=100, help=argparse.SUPPRESS)
+    conditions.add_argument("--count", type=int, default=POLICY_QUESTIONS, help=argparse.SUPPRESS)
     scale = sub.add_parser("scale", help="ingest, latency, memory and quality on a knowledge base ten times the size")
     scale.add_argument("--answering", action="store_true", help=argparse.SUPPRESS)  # the measuring child process
     own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
