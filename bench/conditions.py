@@ -101,16 +101,19 @@ def timed(ask: Callable[[str], object], questions: list[str], until: Callable[[i
     return timings
 
 
-def measure_conditions(settings: Settings, answerer: Answerer, count: int = QUESTIONS) -> list[Condition]:
+@contextmanager
+def warm_workers(answerer: Answerer) -> Iterator[tuple[list[str], Callable[[str], object]]]:
+    """The golden questions, and a way to ask one from a worker thread as the bot asks, once warm."""
     questions = [item.question for item in load_golden()]
     for question in questions[:5]:
-        answerer.ask(question)  # warm
-    enough: Callable[[int], bool] = lambda n: n >= count  # noqa: E731
+        answerer.ask(question)
     with bot_like_workers() as workers:
+        yield questions, lambda question: workers.submit(answerer.ask, question).result()
 
-        def from_worker(question: str) -> object:
-            return workers.submit(answerer.ask, question).result()
 
+def measure_conditions(settings: Settings, answerer: Answerer, count: int = QUESTIONS) -> list[Condition]:
+    enough: Callable[[int], bool] = lambda n: n >= count  # noqa: E731
+    with warm_workers(answerer) as (questions, from_worker):
         conditions = [Condition("idle", 50, timed(from_worker, questions, enough))]
         with neighbours(1):
             conditions.append(Condition("one busy neighbour, main thread", 60, timed(answerer.ask, questions, enough)))
@@ -132,15 +135,8 @@ def in_pairs(ask: Callable[[str], object], questions: list[str], count: int) -> 
 
 def policy_timings(answerer: Answerer, count: int) -> dict[str, list[float]]:
     """The conditions a thread policy is judged by, in this process as its policy left it."""
-    questions = [item.question for item in load_golden()]
-    for question in questions[:5]:
-        answerer.ask(question)
     enough: Callable[[int], bool] = lambda n: n >= count  # noqa: E731
-    with bot_like_workers() as workers:
-
-        def from_worker(question: str) -> object:
-            return workers.submit(answerer.ask, question).result()
-
+    with warm_workers(answerer) as (questions, from_worker):
         timings = {"idle": timed(from_worker, questions, enough)}
         timings["two at a time"] = in_pairs(answerer.ask, questions, count)
         with neighbours(1):
