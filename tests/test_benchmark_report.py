@@ -58,6 +58,7 @@ def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
     for name, value in {
         "REPORT": report,
         "RATE_STEPS": (4,),
+        "NEIGHBOUR_RATE": 4,
         "STEP_S": 3.0,
         "MEMORY_CHATS": 30,
         "SAMPLE_EVERY": 10,
@@ -73,6 +74,11 @@ def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
     assert "| Highest sustained rate (p95 <= 200 ms, 0 lost) |" in section
     step = next(line for line in section.splitlines() if line.startswith("| 4 | 12 | "))  # 4 q/s for 3 s
     assert step.split(" | ")[5:7] == ["0", "0"]  # nothing lost, nothing duplicated (latency is not asserted)
+    beside = [
+        line for line in section.splitlines() if line.startswith(("| idle | 12 | ", "| one busy neighbour | 12 | "))
+    ]
+    assert len(beside) == 2 and all(line.split(" | ")[5] == "0" for line in beside)  # the same rate, nothing lost
+    assert "| p95 at 4 q/s beside a busy neighbour, relative to idle | <= 2.5x | " in section
     assert "from 30 distinct chats" in section and ", 0 lost, 0 duplicated." in section
     assert "| chats | 0 | 10 | 20 | 30 |" in section
     # where the time goes: the bot's and the benchmark's CPU per question, the engine by stage
@@ -164,3 +170,4 @@ def test_scale_benchmark_grows_the_knowledge_base_and_writes_its_section(tmp_pat
     for name in ("ingest into an empty index", "peak RSS of the answering process", "warm answer p95"):
         assert all(float(cell.split()[0]) > 0 for cell in rows[name]), name
     assert rows["golden: fact in answer, German"][0].endswith("%")
+    assert rows["golden: largest drop in quality"][1].endswith(")")  # in points, and which measure dropped
