@@ -1,6 +1,7 @@
-"""`python -m bench load`: the highest question rate the bot sustains, and its memory over 10,000 chats.
+"""`python -m bench load`: the highest question rate the bot sustains, how it fares beside a busy
+neighbour process, and its memory over 10,000 chats.
 
-Both phases drive the bot as deployed (`python -m bot run` in a process of its own) through the
+Every phase drives the bot as deployed (`python -m bot run` in a process of its own) through the
 fake Bot API on loopback, so nothing leaves the machine. Each question comes from a chat the bot
 has not seen before, except that every tenth chat asks a follow-up once its first answer is in.
 Rates are offered open loop: users do not wait for each other, so a bot that cannot keep up
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from bench.benchmark import LOAD_HEADING, REPORT, cpu_name, percentile, process_memory_mb, running_bot, write_section
+from bench.conditions import neighbours
 from bench.evaluation import load_golden
 from bot.config import Settings
 from bot.engine.answerability import Judge
@@ -43,6 +45,9 @@ STEP_S = 15.0  # arrivals per step: a p95 over a few hundred questions at the ra
 DRAIN_S = 10.0  # after a step's arrivals, answers still missing by then count as lost
 RATES_CAP_S = 240.0  # hard cap on the whole rising-rate phase
 P95_LIMIT_MS = 200.0
+NEIGHBOUR_RATE = 20  # q/s offered idle and then beside a busy process, the same bot
+NEIGHBOUR_RATIO = 2.5  # p95 beside the neighbour, at most this times the idle p95
+NEIGHBOUR_FIRST_CHAT = 30_000_000
 SUSTAINED_SHARE = 0.95  # answers delivered per second, relative to the offered rate
 FOLLOW_UP_EVERY = 10  # every tenth chat asks a follow-up once its first answer is in
 
@@ -248,6 +253,37 @@ async def _rising_rates(settings: Settings, workdir: Path) -> RatesRun:
     return RatesRun(steps, stopped)
 
 
+@dataclass
+class NeighbourRun:
+    """The same offered rate to one bot, first idle, then beside a process that keeps a core busy."""
+
+    idle: Step
+    busy: Step
+
+    @property
+    def ratio(self) -> float:
+        return self.busy.p95 / self.idle.p95
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= NEIGHBOUR_RATIO and not (self.idle.lost or self.busy.lost)
+
+
+async def _beside_a_neighbour(settings: Settings, workdir: Path) -> NeighbourRun:
+    """A deployment is rarely alone on its machine: a backup, an ingest or a second bot holds a
+    core exactly when questions come in. One warm bot, NEIGHBOUR_RATE q/s idle, then the same rate
+    with a `while True: pass` process beside it."""
+    rng = random.Random(7)
+    async with running_bot(settings, workdir, RATE_LIMIT_PER_MINUTE) as (api, bot):
+        crowd = Crowd(api, NEIGHBOUR_FIRST_CHAT)
+        idle = await _step(crowd, NEIGHBOUR_RATE, rng, bot.pid)
+        with neighbours(1):
+            busy = await _step(crowd, NEIGHBOUR_RATE, rng, bot.pid)
+    run = NeighbourRun(idle, busy)
+    print(f"  {NEIGHBOUR_RATE} q/s idle p95 {idle.p95:.0f} ms, beside a neighbour {busy.p95:.0f} ms", file=sys.stderr)
+    return run
+
+
 ENGINE_STAGES = {  # the parts of one answer, timed where the engine does them
     "embedding the question": (None, "embed_query"),  # the class is the configured backend's
     "vector search (Chroma)": (KnowledgeIndex, "dense_search"),
@@ -359,7 +395,7 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
-def render(rates: RatesRun, memory: MemoryRun, engine: dict[str, float]) -> str:
+def render(rates: RatesRun, neighbour: NeighbourRun, memory: MemoryRun, engine: dict[str, float]) -> str:
     """The "## Load" section of docs/BENCHMARKS.md."""
     best = rates.best
     growth = memory.growth
@@ -377,6 +413,8 @@ def render(rates: RatesRun, memory: MemoryRun, engine: dict[str, float]) -> str:
         "|---|---|---|---|",
         f"| Highest sustained rate (p95 <= {P95_LIMIT_MS:.0f} ms, 0 lost) | | "
         f"{'none' if best is None else f'{best} questions/s'} | |",
+        f"| p95 at {NEIGHBOUR_RATE} q/s beside a busy neighbour, relative to idle | <= {NEIGHBOUR_RATIO}x | "
+        f"{neighbour.ratio:.2f}x ({neighbour.busy.p95:.0f} vs {neighbour.idle.p95:.0f} ms) | {_mark(neighbour.met)} |",
         f"| Bot RSS growth from {FLAT_FROM:,} to {memory.samples[-1][0]:,} chats | <= +{100 * FLAT_TOLERANCE:.0f} % "
         f"| {growth_text} | {_mark(memory.flat)} |",
         f"| Bot peak RSS over {memory.samples[-1][0]:,} chats | <= {RSS_LIMIT_MB:.0f} MB | {memory.peak_mb:.0f} MB "
@@ -394,6 +432,16 @@ def render(rates: RatesRun, memory: MemoryRun, engine: dict[str, float]) -> str:
             f"| {s.offered} | {s.questions} | {s.achieved:.1f} | {s.p50:.0f} | {s.p95:.0f} | {s.lost} | "
             f"{s.duplicated} | {_mark(not s.shortfall)} | {s.bot_cpu_ms:.0f} | {s.bench_cpu_ms:.0f} |"
             for s in rates.steps
+        ),
+        "",
+        f"Beside a neighbour: a fresh bot offered {NEIGHBOUR_RATE} q/s for {STEP_S:.0f} s idle, then the same "
+        "rate for as long with a `while True: pass` process holding one core (a backup, an ingest, a second bot).",
+        "",
+        "| condition | questions | answers/s | p50 ms | p95 ms | lost | bot CPU ms/question |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {name} | {s.questions} | {s.achieved:.1f} | {s.p50:.0f} | {s.p95:.0f} | {s.lost} | {s.bot_cpu_ms:.0f} |"
+            for name, s in (("idle", neighbour.idle), ("one busy neighbour", neighbour.busy))
         ),
         "",
         *_where_the_time_goes(rates, engine),
@@ -439,19 +487,21 @@ def _where_the_time_goes(rates: RatesRun, engine: dict[str, float]) -> list[str]
     ]
 
 
-async def _both(settings: Settings) -> tuple[RatesRun, MemoryRun]:
-    """Each phase gets a fresh bot, so an overloaded step leaves no backlog in the memory figures."""
+async def _phases(settings: Settings) -> tuple[RatesRun, NeighbourRun, MemoryRun]:
+    """Each phase gets a fresh bot, so an overloaded step leaves no backlog in the next one's figures."""
     with tempfile.TemporaryDirectory() as tmp:
         print("load: rising rates ...", file=sys.stderr)
         rates = await _rising_rates(settings, Path(tmp) / "rates")
+        print(f"load: {NEIGHBOUR_RATE} q/s beside a busy neighbour ...", file=sys.stderr)
+        neighbour = await _beside_a_neighbour(settings, Path(tmp) / "neighbour")
         print(f"load: {MEMORY_CHATS:,} chats ...", file=sys.stderr)
         memory = await _many_chats(settings, Path(tmp) / "memory")
-    return rates, memory
+    return rates, neighbour, memory
 
 
 def run_load_benchmark(settings: Settings, answerer: Answerer) -> None:
-    """Run both phases and refresh only the "## Load" section of docs/BENCHMARKS.md."""
-    rates, memory = asyncio.run(_both(settings))
-    section = render(rates, memory, engine_profile(answerer))
+    """Run the three phases and refresh only the "## Load" section of docs/BENCHMARKS.md."""
+    rates, neighbour, memory = asyncio.run(_phases(settings))
+    section = render(rates, neighbour, memory, engine_profile(answerer))
     write_section(REPORT, section)
     print(section)
