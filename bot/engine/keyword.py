@@ -89,30 +89,36 @@ def _tokens(text: str, lang: str) -> tuple[str, ...]:
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of documents (one per chunk)."""
+    """Okapi BM25 over a fixed list of documents (one per chunk).
+
+    Scoring walks the postings of the query's terms only, so a question costs what its words
+    occur in, not the size of the knowledge base: agencies add documents by the hundred.
+    """
 
     def __init__(self, documents: Sequence[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
-        self._k1, self._b = k1, b
-        self._tfs = [Counter(doc) for doc in documents]
-        self._lengths = [len(doc) for doc in documents]
-        self._avg = (sum(self._lengths) / len(documents)) if documents else 0.0
-        df: Counter[str] = Counter()
-        for tf in self._tfs:
-            df.update(tf.keys())
+        lengths = [len(doc) for doc in documents]
+        average = (sum(lengths) / len(documents)) if documents else 0.0
+        norms = [k1 * (1 - b + b * length / (average or 1)) for length in lengths]
+        self._postings: dict[str, list[tuple[int, float]]] = {}  # term -> (document, saturated tf)
+        for number, doc in enumerate(documents):
+            for term, tf in Counter(doc).items():
+                self._postings.setdefault(term, []).append((number, tf * (k1 + 1) / (tf + norms[number])))
         n = len(documents)
-        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()}
         self.vocabulary = frozenset(self._idf)  # every stemmed term of the indexed documents
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, 0.0)
 
-    def scores(self, query: list[str]) -> list[float]:
-        """One score per document, in document order."""
-        terms = [t for t in dict.fromkeys(query) if t in self._idf]
-        out = []
-        for tf, length in zip(self._tfs, self._lengths, strict=True):
-            norm = self._k1 * (1 - self._b + self._b * length / (self._avg or 1))
-            out.append(sum(self._idf[t] * tf[t] * (self._k1 + 1) / (tf[t] + norm) for t in terms if t in tf))
+    def scores(self, query: list[str]) -> dict[int, float]:
+        """Document number -> score, for the documents that share a term with the query."""
+        out: dict[int, float] = {}
+        for term in dict.fromkeys(query):
+            idf = self._idf.get(term)
+            if idf is None:
+                continue
+            for number, saturated in self._postings[term]:
+                out[number] = out.get(number, 0.0) + idf * saturated
         return out
 
 

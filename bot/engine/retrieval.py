@@ -6,6 +6,7 @@ relevance signal that decides whether the knowledge base covers a question at al
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,6 +16,9 @@ from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.kb.index import KnowledgeIndex
 
 DENSE_POOL = 30
+# Sections found by keywords alone that enter fusion: more could never reach the top k, since a
+# section outside the dense pool ranks by its keyword score only.
+KEYWORD_POOL = 30
 RRF_K = 60
 
 
@@ -96,11 +100,15 @@ class Retriever:
             return Retrieval(hits, max((s.text_score for s in found), default=0.0))
         dense = {s.chunk.id: s for s in self.index.dense_search(vector, DENSE_POOL, lang)}
         chunks, bm25 = self.keyword_index(lang)
-        keyword = dict(zip((c.id for c in chunks), bm25.scores(self.terms(query, lang)), strict=True))
+        scores = bm25.scores(self.terms(query, lang))
+        keyword = {chunks[number].id: score for number, score in scores.items()}
         relevance = max((s.text_score for s in dense.values()), default=0.0)
 
         floor = min((s.score for s in dense.values()), default=0.0)
-        candidates = {c.id: c for c in chunks if keyword.get(c.id, 0.0) > 0}
+        by_keyword = heapq.nlargest(
+            KEYWORD_POOL, (n for n, score in scores.items() if score > 0), key=scores.__getitem__
+        )
+        candidates = {chunks[number].id: chunks[number] for number in by_keyword}
         candidates.update({cid: s.chunk for cid, s in dense.items()})
         dense_of = {cid: dense[cid].score if cid in dense else floor for cid in candidates}
         keyword_of = {cid: keyword.get(cid, 0.0) for cid in candidates}
