@@ -18,6 +18,7 @@ import json
 import logging
 import secrets
 import sqlite3
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -113,6 +114,7 @@ class Store:
         self._failed = False
         self._pending: OrderedDict[str, str] = OrderedDict()  # answer key -> wording, RAM only
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._local = threading.local()  # one connection per thread that uses the store
         self._guard("opening the store", None, self._create)
 
     def _create(self, db: sqlite3.Connection) -> None:
@@ -131,13 +133,25 @@ class Store:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=2.0)
-        db.execute("PRAGMA synchronous=NORMAL")  # with WAL: no write waits for an fsync
+        """This thread's connection, opened on first use and kept: opening one per answer was a
+        tenth of the bot's Python time under load. A failure drops it, so the next use reopens."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=2.0)
+            db.execute("PRAGMA synchronous=NORMAL")  # with WAL: no write waits for an fsync
+            self._local.db = db
         try:
             with db:
                 yield db
-        finally:
+        except BaseException:
+            self._disconnect()
+            raise
+
+    def _disconnect(self) -> None:
+        db = getattr(self._local, "db", None)
+        self._local.db = None
+        if db is not None:
             db.close()
 
     def _guard(self, action: str, default: T, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -163,7 +177,9 @@ class Store:
         self._write("flushing", None, lambda db: None).result()
 
     def close(self) -> None:
+        self._writer.submit(self._disconnect)  # the writer's connection is closed in its own thread
         self._writer.shutdown(wait=True)
+        self._disconnect()
 
     # -- answers, sources, ratings ----------------------------------------------------------
 
