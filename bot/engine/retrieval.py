@@ -20,6 +20,12 @@ DENSE_POOL = 30
 # section outside the dense pool ranks by its keyword score only.
 KEYWORD_POOL = 30
 RRF_K = 60
+# The dense spread fusion stretches to 0..1 is at least this wide (cosine). Among many documents on
+# other subjects the nearest records crowd into a band a few thousandths wide; stretched, such
+# noise would outweigh the strongest keyword match: "Und wann war das? (Musical.ly)" went to a
+# dozen sections asking "wann" instead of the one on Musical.ly (a knowledge base three times
+# today's). On today's guides the spread is wider in nearly every question: no answer changes.
+MIN_DENSE_SPAN = 0.015
 
 
 class Fusion(StrEnum):
@@ -125,13 +131,16 @@ class Retriever:
             d_rank = _ranks(dense)
             k_rank = _ranks(keyword)
             return {cid: 1 / (RRF_K + d_rank[cid]) + 1 / (RRF_K + k_rank[cid]) for cid in dense}
-        # Both scales are stretched to 0..1 within the candidates: e5 cosines crowd into a narrow
-        # band, so raw values would let BM25 decide nearly everything.
-        low, high = min(dense.values()), max(dense.values())
-        span = (high - low) or 1.0
-        top_keyword = max(keyword.values()) or 1.0
-        w = self.keyword_weight
-        return {cid: (1 - w) * (dense[cid] - low) / span + w * keyword[cid] / top_keyword for cid in dense}
+        return weighted_fusion(dense, keyword, self.keyword_weight)
+
+
+def weighted_fusion(dense: dict[str, float], keyword: dict[str, float], weight: float) -> dict[str, float]:
+    """Both scales stretched to 0..1 within the candidates: e5 cosines crowd into a narrow band,
+    so raw values would let BM25 decide nearly everything."""
+    low, high = min(dense.values()), max(dense.values())
+    span = max(high - low, MIN_DENSE_SPAN)
+    top_keyword = max(keyword.values()) or 1.0
+    return {cid: (1 - weight) * (dense[cid] - low) / span + weight * keyword[cid] / top_keyword for cid in dense}
 
 
 def _ranks(scores: dict[str, float]) -> dict[str, int]:

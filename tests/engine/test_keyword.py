@@ -1,4 +1,5 @@
-"""Keyword analysis: stemming, digit groups, and safety when answers are composed in parallel."""
+"""Keyword analysis and fusion: stemming, digit groups, BM25, weighted fusion, and safety when answers are
+composed in parallel."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.engine.keyword import BM25, tokenize
+from bot.engine.retrieval import weighted_fusion
 
 TEXT = (
     "Die Zuschauer schicken ihren Lieblingscreatorn Geschenke, Spielzeugläden verkaufen "
@@ -51,3 +53,15 @@ def test_tokenizing_from_many_threads_gives_the_same_result() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda _: all(tokenize(TEXT, "de") == expected for _ in range(30)), range(32)))
     assert all(results)
+
+
+def test_a_strong_keyword_match_is_not_outranked_by_noise_in_a_crowded_dense_band() -> None:
+    """Among many documents on other subjects the nearest ones lie within thousandths of each other;
+    the section whose words the question uses ("Musical.ly") must still come first."""
+    dense = {"filler-wann": 0.842, "filler-dauer": 0.840, "musically": 0.839}
+    keyword = {"filler-wann": 0.0, "filler-dauer": 0.0, "musically": 21.0}
+    fused = weighted_fusion(dense, keyword, 0.3)
+    assert max(fused, key=fused.__getitem__) == "musically"
+    # where the dense band is wide, closeness still decides against a weak keyword match
+    wide = weighted_fusion({"near": 0.90, "far": 0.80}, {"near": 1.0, "far": 3.0}, 0.3)
+    assert wide["near"] > wide["far"]
