@@ -238,8 +238,8 @@ def scale_section(today: ScaleRun, grown: ScaleRun) -> str:
         ("chunks", f"{today.chunks:,}", f"{grown.chunks:,}", ""),
         (
             "ingest into an empty index",
-            f"{today.ingest_s:.0f} s",
-            f"{grown.ingest_s:.0f} s",
+            f"{today.ingest_s:.1f} s",
+            f"{grown.ingest_s:.1f} s",
             f"≤ {TARGETS['ingest_s']:.0f} s {mark(grown.ingest_s <= TARGETS['ingest_s'])}",
         ),
         ("index on disk", f"{today.disk_mb:.0f} MB", f"{grown.disk_mb:.0f} MB", ""),
