@@ -437,8 +437,7 @@ def render(rates: RatesRun, neighbour: NeighbourRun, memory: MemoryRun, engine: 
         f"Beside a neighbour: a fresh bot offered {NEIGHBOUR_RATE} q/s for {STEP_S:.0f} s idle, then the same "
         "rate for as long with a `while True: pass` process holding one core (a backup, an ingest, a second bot). "
         f"Beside it the bot needed {NEIGHBOUR_RATE * neighbour.busy.bot_cpu_ms / 1000:.2f} cores of CPU for this rate, "
-        f"with {(os.cpu_count() or 1) - 1} left to share with the benchmark process: the queue, not the engine, "
-        "makes the tail.",
+        f"with {(os.cpu_count() or 1) - 1} left to share with the benchmark process.",
         "",
         "| condition | questions | answers/s | p50 ms | p95 ms | lost | bot CPU ms/question |",
         "|---|---|---|---|---|---|---|",
