@@ -108,7 +108,7 @@ async def _offer_pairing(update: Update, context: ContextTypes.DEFAULT_TYPE, lan
     private = chat.type == ChatType.PRIVATE
     who = _display_name(user.full_name, user.username)
     name = who if private else f"{chat.title or chat.id} ({who})"
-    code, new = await asyncio.to_thread(svc.pairings.request, chat.id, name)
+    code, new = await asyncio.to_thread(svc.pairings.request, chat.id, name, lang)
     await message.reply_html(text(lang, "pairing_code" if private else "pairing_code_group", code=code))
     if not (new and svc.pairings.may_notify()):
         return

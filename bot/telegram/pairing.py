@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS requests (
     code TEXT PRIMARY KEY,
     chat_id INTEGER NOT NULL UNIQUE,
     name TEXT NOT NULL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    lang TEXT NOT NULL DEFAULT 'de'
 );
 CREATE TABLE IF NOT EXISTS approved (
     chat_id INTEGER PRIMARY KEY,
@@ -50,6 +51,7 @@ class Entry:
     name: str
     code: str = ""
     since: float = 0.0
+    lang: str = "de"  # the language the chat asked in: its welcome speaks it
 
 
 def normalise(code: str) -> str:
@@ -67,6 +69,9 @@ class Pairings:
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
+            if "lang" not in columns:  # a file from before requests kept their language
+                self._db.execute("ALTER TABLE requests ADD COLUMN lang TEXT NOT NULL DEFAULT 'de'")
             self._approved = frozenset(row[0] for row in self._db.execute("SELECT chat_id FROM approved"))
         except sqlite3.Error as exc:  # a start-up fault like an unwritable DATA_DIR: one line, exit 2
             raise OSError(f"cannot open the approvals file {path}: {exc}") from exc
@@ -77,7 +82,7 @@ class Pairings:
         """An approved user may ask anywhere the bot is, an approved group only in that group."""
         return chat_id in self._approved or (user_id is not None and user_id in self._approved)
 
-    def request(self, chat_id: int, name: str) -> tuple[str, bool]:
+    def request(self, chat_id: int, name: str, lang: str = "de") -> tuple[str, bool]:
         """The chat's code, and whether it is new (then the admins may hear of it)."""
         now = self._clock()
         with self._lock:
@@ -86,7 +91,10 @@ class Pairings:
             if row:
                 return row[0], False
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            self._db.execute("INSERT INTO requests VALUES (?, ?, ?, ?)", (code, chat_id, name, now))
+            self._db.execute(
+                "INSERT INTO requests (code, chat_id, name, created_at, lang) VALUES (?, ?, ?, ?, ?)",
+                (code, chat_id, name, now, lang),
+            )
             self._db.execute(
                 "DELETE FROM requests WHERE code NOT IN (SELECT code FROM requests ORDER BY created_at DESC LIMIT ?)",
                 (MAX_PENDING,),
@@ -108,16 +116,16 @@ class Pairings:
         now = self._clock()
         with self._lock:
             row = self._db.execute(
-                "SELECT chat_id, name FROM requests WHERE code = ? AND created_at >= ?",
+                "SELECT chat_id, name, lang FROM requests WHERE code = ? AND created_at >= ?",
                 (normalise(code), now - CODE_TTL_S),
             ).fetchone()
             if row is None:
                 return None
-            chat_id, name = row
+            chat_id, name, lang = row
             self._db.execute("DELETE FROM requests WHERE chat_id = ?", (chat_id,))
             self._db.execute("INSERT OR REPLACE INTO approved VALUES (?, ?, ?, ?)", (chat_id, name, admin_id, now))
             self._approved = self._approved | {chat_id}
-            return Entry(chat_id, name, since=now)
+            return Entry(chat_id, name, since=now, lang=lang)
 
     def revoke(self, chat_id: int) -> Entry | None:
         """Removes an approval (and the stored name); None when the id was not approved by code."""

@@ -142,7 +142,7 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await send_html(update, text(lang, "pairing_approved", who=escape(entry.name), chat_id=entry.chat_id))
     try:
-        await context.bot.send_message(entry.chat_id, text("de", "pairing_welcome"))
+        await context.bot.send_message(entry.chat_id, text(entry.lang, "pairing_welcome"))
     except TelegramError as exc:  # the user blocked the bot meanwhile, the group is gone: approved all the same
         logger.info("could not tell an approved chat: %s", exc)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,35 @@ async def test_an_approved_group_answers_only_in_the_group(api: FakeBotAPI, answ
         assert "<i>Quellen:" in answered.params["text"]
         privately = await ask(api, QUESTION, chat_id=STRANGER, user=member)
         assert "noch nicht freigeschaltet" in privately.params["text"]
+
+
+async def test_the_welcome_speaks_the_language_the_stranger_asked_in(
+    api: FakeBotAPI, answerer: Answerer, tmp_path: Path
+) -> None:
+    async with serving(bot_settings(api, tmp_path, **PAIRING), answerer):
+        stranger = api.user(STRANGER, lang="en", first_name="Jane")
+        refused = await ask(api, "How do LIVE matches work?", chat_id=STRANGER, user=stranger)
+        assert "not enabled for you yet" in refused.params["text"]
+        await admin_says(api, f"/freigeben {code_in(refused)}")  # a German admin approves
+        welcome = await api.wait_for_message(STRANGER, count=2)
+        assert "You are enabled" in welcome[-1].params["text"]
+
+
+def test_an_approvals_file_from_before_languages_keeps_its_requests(tmp_path: Path) -> None:
+    path = tmp_path / "access.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE requests (code TEXT PRIMARY KEY, chat_id INTEGER NOT NULL UNIQUE, name TEXT NOT NULL, "
+        "created_at REAL NOT NULL)"
+    )
+    old.execute("INSERT INTO requests VALUES ('ABCDEF', 5, 'Eva', ?)", (1_000_000.0,))
+    old.commit()
+    old.close()
+    pairings = Pairings(path, clock=lambda: 1_000_010.0)
+    entry = pairings.approve("abc-def", ADMIN)
+    assert entry is not None and (entry.chat_id, entry.name, entry.lang) == (5, "Eva", "de")
+    assert pairings.request(6, "Tom", "en")[1]
+    pairings.close()
 
 
 def test_codes_expire_stay_few_and_notify_admins_sparingly(tmp_path: Path) -> None:
