@@ -98,17 +98,29 @@ _ASKS = (
         ),
     ),
 )
+# "zehn Werktage", "ten business days", "innerhalb einer Stunde": a count of a time unit, which may
+# be compounded or qualified by one word.
+_DURATION = re.compile(
+    r"\b(?:\d+|eine[mnr]?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twelve)\s*(?:-\s*\d+\s*)?(?:[a-zäöü]+\s+)?[a-zäöü]*"
+    r"(?:sekunde|minute|stunde|tag|woche|monat|jahr|second|minute|hour|day|week|month|year)",
+    re.IGNORECASE,
+)
+# "Wann …?" is answered by a time of day, a weekday or a time span as much as by a calendar date:
+# "um 7:30 Uhr", "dienstags", "spätestens zehn Werktage nach Unterschrift".
+_TIME_OF_WEEK = re.compile(
+    r"\b(?:\d{1,2}[:.]\d{2}\s*uhr|\d{1,2}[:.]\d{2}|\d{1,2}\s*uhr|\d{1,2}\s*(?:a\.?m|p\.?m)\b|o'clock|"
+    r"(?:mon|diens|mittwoch|donners|frei|sams|sonn)tags?|mittwochs?|sonnabends?|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?)",
+    re.IGNORECASE,
+)
 _HOLDS = {
     Asked.MONEY: re.compile(
         r"(?:€|\$|£|\b(?:euros?|eur|dollars?|us-dollars?|usd|pfund|gbp|prozent|percent|cent)\b|%|"
         r"\b(?:kostenlos|gratis|free of charge)\b)",
         re.IGNORECASE,
     ),
-    Asked.DURATION: re.compile(
-        r"\b(?:\d+|eine[mnr]?|zwei|drei|vier|fünf|sechs|zehn|one|two|three|four|five|six|ten)\s*(?:-\s*\d+\s*)?"
-        r"(?:sekunde|minute|stunde|tag|woche|monat|jahr|second|minute|hour|day|week|month|year)",
-        re.IGNORECASE,
-    ),
+    Asked.DURATION: _DURATION,
     Asked.DATE: re.compile(
         r"\b(?:1[89]\d\d|20\d\d|januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
         r"dezember|january|february|march|may|june|july|october|december)\b",
@@ -196,13 +208,15 @@ def asked_plainly(question: str) -> Asked | None:
 def holds(kind: Asked | None, text: str) -> bool:
     """Whether a section visibly holds that kind of information (or says plainly there is none).
 
-    Years of age are no duration: "mindestens 18 Jahre alt" does not say how long a LIVE lasts, so
-    in a section that speaks of age, years do not count as a duration.
+    Years of age are no duration: "mindestens 18 Jahre alt" does not say how long a LIVE lasts (nor
+    when anything happens), so in a section that speaks of age, years do not count as a time span.
     """
     if kind is None or _NO_FIGURE.search(text):
         return True
-    if kind is Asked.DURATION and _AGE.search(text):  # a section about ages: its years are ages
+    if kind in (Asked.DURATION, Asked.DATE) and _AGE.search(text):  # a section about ages: its years are ages
         text = _AGE_YEARS.sub("", text)
+    if kind is Asked.DATE and (_TIME_OF_WEEK.search(text) or _DURATION.search(text)):
+        return True
     return bool(_HOLDS[kind].search(text))
 
 

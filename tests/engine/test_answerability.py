@@ -61,6 +61,16 @@ def test_years_of_age_are_no_duration() -> None:
     assert holds(Asked.DURATION, "TikTok speichert die Daten drei Jahre lang.")
 
 
+def test_a_when_question_is_answered_by_a_time_of_day_a_weekday_or_a_span_not_by_an_age() -> None:
+    assert holds(Asked.DATE, "Der Kickoff findet spätestens zehn Werktage nach Vertragsunterschrift statt.")
+    assert holds(Asked.DATE, "We hold the kickoff no later than ten business days after signature.")
+    assert holds(Asked.DATE, "Der Beitrag am Samstag wird für 7:30 Uhr eingeplant.")
+    assert holds(Asked.DATE, "Neue Beiträge erscheinen dienstags und donnerstags.")
+    assert holds(Asked.DATE, "TikTok startete im September 2016 in China.")
+    assert not holds(Asked.DATE, "Live gehen darf nur, wer mindestens 18 Jahre alt ist.")
+    assert not holds(Asked.DATE, "Zuschauer schicken virtuelle Geschenke, die Animationen auslösen.")
+
+
 def test_only_a_question_opening_with_what_it_asks_for_requires_that_kind() -> None:
     assert asked_plainly("wie lang darf n live bei tiktok gehn?") is Asked.DURATION
     assert asked_plainly("Und was kostet das?") is Asked.MONEY
