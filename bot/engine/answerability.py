@@ -25,7 +25,7 @@ from typing import NamedTuple
 from bot.config import Settings
 from bot.engine.keyword import AliasMap
 from bot.engine.retrieval import Hit, Retriever
-from bot.engine.scope import ScopeCheck, is_name
+from bot.engine.scope import ScopeCheck, is_compound, is_name
 
 # The cosine similarity around which a passage starts to be about the question, per embedding
 # model (`python -m bench eval` prints where the scores lie); the decision below measures relevance
@@ -311,8 +311,13 @@ def coverage(
 
 
 def mentions(term: str, section_terms: frozenset[str], aliases: AliasMap, lang: str) -> bool:
-    """Whether a section uses the term, or a word of the same alias group."""
-    return term in section_terms or aliases.group_of(term, lang) in section_terms
+    """Whether a section uses the term, a word of the same alias group, or the term's parts
+    ("Nutzerdaten" where it says "Daten seiner Nutzer")."""
+    return (
+        term in section_terms
+        or aliases.group_of(term, lang) in section_terms
+        or is_compound(term, lang, section_terms)
+    )
 
 
 class Judge:

@@ -102,7 +102,7 @@ class ScopeCheck:
             or self.sets_the_scene(head, lang)
             or self._alias_known(root, lang, known)
             or self._derived(root, lang, known)
-            or self._compound(head, lang, known)
+            or is_compound(head, lang, known)
             or self._misspelled(root, lang)
         )
 
@@ -141,22 +141,25 @@ class ScopeCheck:
             for word in itertools.takewhile(lambda w: w.startswith(root), itertools.islice(ordered, at, None))
         )
 
-    def _compound(self, word: str, lang: str, known: frozenset[str]) -> bool:
-        """True when the word splits into two known parts, allowing a linking element."""
-        for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
-            head, tail = word[:cut], word[cut:]
-            if stem(tail, lang) not in known and not self._compound_tail(tail, lang, known):
-                continue
-            for link in _LINKS:
-                if head.endswith(link) and len(head) - len(link) >= _MIN_PART:
-                    base = head[: len(head) - len(link)] if link else head
-                    if stem(base, lang) in known or base in known:
-                        return True
-        return False
 
-    def _compound_tail(self, tail: str, lang: str, known: frozenset[str]) -> bool:
-        # one more level for three-part compounds ("Datenschutzgesetze")
-        return len(tail) >= 2 * _MIN_PART and any(
-            stem(tail[:cut], lang) in known and stem(tail[cut:], lang) in known
-            for cut in range(_MIN_PART, len(tail) - _MIN_PART + 1)
-        )
+def is_compound(word: str, lang: str, known: frozenset[str]) -> bool:
+    """True when the word splits into known parts, allowing a linking element: "Spielzeugladen",
+    and "Nutzerdaten" in a section that speaks of "Daten seiner Nutzer". `known` holds stems."""
+    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        if stem(tail, lang) not in known and not _compound_tail(tail, lang, known):
+            continue
+        for link in _LINKS:
+            if head.endswith(link) and len(head) - len(link) >= _MIN_PART:
+                base = head[: len(head) - len(link)] if link else head
+                if stem(base, lang) in known or base in known:
+                    return True
+    return False
+
+
+def _compound_tail(tail: str, lang: str, known: frozenset[str]) -> bool:
+    # one more level for three-part compounds ("Datenschutzgesetze")
+    return len(tail) >= 2 * _MIN_PART and any(
+        stem(tail[:cut], lang) in known and stem(tail[cut:], lang) in known
+        for cut in range(_MIN_PART, len(tail) - _MIN_PART + 1)
+    )

@@ -105,6 +105,19 @@ def test_coverage_weighs_a_missing_rare_word_more_than_a_missing_common_one() ->
     assert coverage(["tiktok", "profil"], section, aliases, "de", lambda t: idf(t) or 1.0) == 1.0
 
 
+def test_a_compound_is_covered_by_a_section_that_names_its_parts() -> None:
+    terms = [stem("Nutzerdaten", "de")]
+    section = frozenset({stem(w, "de") for w in ("Daten", "seiner", "Nutzer", "speichert")})
+    assert coverage(terms, section, AliasMap({}), "de", lambda t: 1.0) == 1.0
+    assert coverage([stem("Steuerdaten", "de")], section, AliasMap({}), "de", lambda t: 1.0) == 0.0
+
+
+def test_where_tiktok_stores_user_data_is_answered_with_europe_first(answerer: Answerer) -> None:
+    answer = answerer.ask("Wo speichert TikTok die Nutzerdaten?")
+    assert answer.in_scope and answer.text.startswith("Die Daten europäischer Nutzer speichert TikTok")
+    assert "Irland" in answer.text and "Singapur" in answer.text
+
+
 def test_lehrling_is_understood_as_auszubildende() -> None:
     aliases = AliasMap({"de": [["Auszubildende", "Lehrling", "Azubi"]]})
     known = {stem("Auszubildende", "de"), "~" + stem("Auszubildende", "de")}
