@@ -183,7 +183,9 @@ class Answerer:
         question = strip_opening(question)
         if needs_subject(question, lang, list(history)):
             return self._notice(question, lang, text(lang, "needs_subject", example=text(lang, "example")))
-        question = expand_ellipsis(question, list(history)) or question
+        expanded = expand_ellipsis(question, list(history))
+        if expanded is not None:  # "Und in Europa?" became a question of its own: no subject to carry over
+            question, history = expanded, ()
 
         try:
             found = self.retrieve(question, lang, history)

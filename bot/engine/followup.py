@@ -90,8 +90,12 @@ def subject_of(question: str, lang: str) -> str:
     return " ".join(dict.fromkeys(w.strip(".-") for w in words if w not in _ANAPHORA))
 
 
+# "How many users are there in Europe?" asks whether something exists; "there" points nowhere.
+_EXISTENTIAL = re.compile(r"\b(?:is|are|was|were|be|been)\s+there\b", re.IGNORECASE)
+
+
 def is_follow_up(question: str, lang: str) -> bool:
-    words = _WORD.findall(question.lower())
+    words = _WORD.findall(_EXISTENTIAL.sub(" ", question).lower())
     if _OPENERS.match(question) or any(w in _ANAPHORA for w in words) or _POINTING.search(question):
         return True
     # A pronoun at the very end ("Wie lange dauert das?") points back; elsewhere "das", "es" and

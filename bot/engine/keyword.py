@@ -43,10 +43,11 @@ STOPWORDS = frozenset(
     könnten musst müsste sollst sollten willst will wollen mag möchte möchten geht gehts gibts gibt's
     mal halt echt eben eig eigentl ja nee ne nen nem ner n so sowas irgendwie irgendwo irgendwas
     gern gerne grad gerade jetzt schon noch immer einfach wirklich ganz ziemlich etwa ca bzw usw
-    überhaupt denn doch nun also quasi realistisch ungefähr grob kurz bisschen paar etwas
+    überhaupt denn doch nun also quasi realistisch ungefähr grob kurz bisschen paar etwas insgesamt
     ich's gibt's is isses hat's
     many much would will shall might got get gets getting gonna wanna really actually just like
     stuff thing things now still already even also any some very quite pretty maybe u ur im ive
+    overall altogether generally basically
     dont doesnt cant wont bc btw pls thx ok okay yeah
     """.split()
 )

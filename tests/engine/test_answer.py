@@ -94,6 +94,13 @@ def test_elliptical_follow_up_swaps_the_qualifier_instead_of_keeping_it(answerer
     assert "CCPA" in again.text
 
 
+def test_an_expanded_follow_up_stands_alone_and_does_not_search_the_replaced_place(answerer: Answerer) -> None:
+    first = answerer.ask("how many tiktok users are there in germany?")
+    follow = answerer.ask("and in europe overall?", [first.as_turn()])
+    assert follow.in_scope and follow.standalone_question == "how many tiktok users are there in europe overall?"
+    assert "200 million" in follow.text and follow.sources[0].section == "How many people use TikTok in Europe?"
+
+
 def test_follow_up_without_a_conversation_asks_for_the_topic(answerer: Answerer) -> None:
     answer = answerer.ask("Und wie lange dauert so eins?")
     assert not answer.in_scope

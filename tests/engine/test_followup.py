@@ -81,6 +81,8 @@ def test_without_a_conversation_nothing_is_expanded() -> None:
         ("Muss ich die Musik bezahlen?", False),  # "die" is the article of its own noun
         ("Wie hoch sind die Gebühren im TikTok Shop?", False),
         ("Wie viele Nutzer hat TikTok in Deutschland?", False),
+        ("How many TikTok users are there in Europe?", False),  # "there" after "are" points nowhere
+        ("Can I sell there too?", True),
     ],
 )
 def test_pronouns_that_point_back_make_a_follow_up(question: str, points_back: bool) -> None:
