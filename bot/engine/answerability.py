@@ -99,17 +99,17 @@ _ASKS = (
     ),
 )
 # "zehn Werktage", "ten business days", "innerhalb einer Stunde": a count of a time unit, which may
-# be compounded or qualified by one word.
+# be compounded or qualified by one word (not a preposition: "3 am Tag", "2 pro Woche" are rates).
 _DURATION = re.compile(
     r"\b(?:\d+|eine[mnr]?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|one|two|three|four|five|six|"
-    r"seven|eight|nine|ten|twelve)\s*(?:-\s*\d+\s*)?(?:[a-zäöü]+\s+)?[a-zäöü]*"
-    r"(?:sekunde|minute|stunde|tag|woche|monat|jahr|second|minute|hour|day|week|month|year)",
+    r"seven|eight|nine|ten|twelve)\s*(?:-\s*\d+\s*)?(?:[a-zäöü]{4,}\s+)?[a-zäöü]*"
+    r"(?:sekunde|minute|stunde|tag|woche|monat|jahr|second|minute|hour|day|week|month|year)(?:e|n|en|es|s)?\b",
     re.IGNORECASE,
 )
 # "Wann …?" is answered by a time of day, a weekday or a time span as much as by a calendar date:
 # "um 7:30 Uhr", "dienstags", "spätestens zehn Werktage nach Unterschrift".
 _TIME_OF_WEEK = re.compile(
-    r"\b(?:\d{1,2}[:.]\d{2}\s*uhr|\d{1,2}[:.]\d{2}|\d{1,2}\s*uhr|\d{1,2}\s*(?:a\.?m|p\.?m)\b|o'clock|"
+    r"\b(?:\d{1,2}[:.]\d{2}\s*uhr|\d{1,2}:\d{2}|\d{1,2}\s*uhr|\d{1,2}\s*(?:a\.m\.|p\.m\.|pm\b)|o'clock|"
     r"(?:mon|diens|mittwoch|donners|frei|sams|sonn)tags?|mittwochs?|sonnabends?|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?)",
     re.IGNORECASE,

@@ -69,6 +69,8 @@ def test_a_when_question_is_answered_by_a_time_of_day_a_weekday_or_a_span_not_by
     assert holds(Asked.DATE, "TikTok startete im September 2016 in China.")
     assert not holds(Asked.DATE, "Live gehen darf nur, wer mindestens 18 Jahre alt ist.")
     assert not holds(Asked.DATE, "Zuschauer schicken virtuelle Geschenke, die Animationen auslösen.")
+    assert not holds(Asked.DATE, "TikTok has 25.7 million monthly users in Germany.")  # a decimal, no clock
+    assert not holds(Asked.DURATION, "Posten Sie bis zu 3 am Tag.")  # a rate, not a span
 
 
 def test_only_a_question_opening_with_what_it_asks_for_requires_that_kind() -> None:
