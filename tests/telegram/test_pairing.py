@@ -122,7 +122,9 @@ def test_an_approvals_file_from_before_languages_keeps_its_requests(tmp_path: Pa
     pairings = Pairings(path, clock=lambda: 1_000_010.0)
     entry = pairings.approve("abc-def", ADMIN)
     assert entry is not None and (entry.chat_id, entry.name, entry.lang) == (5, "Eva", "de")
-    assert pairings.request(6, "Tom", "en")[1]
+    code, new = pairings.request(6, "Tom", "en")
+    approved = pairings.approve(code, ADMIN)
+    assert new and approved is not None and approved.lang == "en"
     pairings.close()
 
 
