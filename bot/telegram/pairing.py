@@ -26,13 +26,15 @@ CODE_LENGTH = 6
 CODE_TTL_S = 24 * 3600
 MAX_PENDING = 100
 NOTIFY_PER_HOUR = 10
-_SCHEMA = """
+# Added after the first release: a file from before gains it on opening.
+_LANG_COLUMN = "lang TEXT NOT NULL DEFAULT 'de'"
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS requests (
     code TEXT PRIMARY KEY,
     chat_id INTEGER NOT NULL UNIQUE,
     name TEXT NOT NULL,
     created_at REAL NOT NULL,
-    lang TEXT NOT NULL DEFAULT 'de'
+    {_LANG_COLUMN}
 );
 CREATE TABLE IF NOT EXISTS approved (
     chat_id INTEGER PRIMARY KEY,
@@ -71,7 +73,7 @@ class Pairings:
             self._db.executescript(_SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
             if "lang" not in columns:  # a file from before requests kept their language
-                self._db.execute("ALTER TABLE requests ADD COLUMN lang TEXT NOT NULL DEFAULT 'de'")
+                self._db.execute(f"ALTER TABLE requests ADD COLUMN {_LANG_COLUMN}")
             self._approved = frozenset(row[0] for row in self._db.execute("SELECT chat_id FROM approved"))
         except sqlite3.Error as exc:  # a start-up fault like an unwritable DATA_DIR: one line, exit 2
             raise OSError(f"cannot open the approvals file {path}: {exc}") from exc
