@@ -45,6 +45,21 @@ def test_a_generic_noun_is_no_sign_of_another_topic() -> None:
     assert check.unknown_terms("Wie viel Reichweite bringt Pinterest?", "de") == ["Pinterest"]
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "unknown"),
+    [
+        ("hab von dieser business suite gehört, was is da drin und kostet das was?", "de", ["suite"]),
+        ("bringt tiktok eher was wenn man aufm land n laden hat?", "de", ["land", "laden"]),
+        ("does gdpr even apply to tiktok tho, anybody know?", "en", ["gdpr"]),
+    ],
+)
+def test_chat_fillers_are_no_unknown_words(question: str, lang: str, unknown: list[str]) -> None:
+    """"drin", "aufm", "eher" and "tho" say nothing about the topic: counted as unknown, they
+    made the bot decline questions its guides answer."""
+    check = ScopeCheck({lang: [stem(w, lang) for w in ("business", "dieser", "gehört", "kostet", "tiktok", "bringt", "apply", "know")]})
+    assert check.unknown_terms(question, lang) == unknown
+
+
 def test_the_vocabulary_file_lists_other_platforms_and_refuses_a_wrong_shape() -> None:
     vocabulary = parse_vocabulary("aliases: {}\ncontext: {}\nplatforms:\n  - [Instagram, Insta]\n  - [Pinterest]\n")
     assert vocabulary.platforms == [["Instagram", "Insta"], ["Pinterest"]]
