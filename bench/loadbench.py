@@ -286,7 +286,7 @@ async def _beside_a_neighbour(settings: Settings, workdir: Path) -> NeighbourRun
 
 ENGINE_STAGES = {  # the parts of one answer, timed where the engine does them
     "embedding the question": (None, "embed_query"),  # the class is the configured backend's
-    "vector search (Chroma)": (KnowledgeIndex, "dense_search"),
+    "vector search (exact, in memory)": (KnowledgeIndex, "dense_search"),
     "keyword search (BM25)": (BM25, "scores"),
     "answerability": (Judge, "judge"),
     "composing": (Answerer, "compose_extractive"),

@@ -314,9 +314,7 @@ def mentions(term: str, section_terms: frozenset[str], aliases: AliasMap, lang: 
     """Whether a section uses the term, a word of the same alias group, or the term's parts
     ("Nutzerdaten" where it says "Daten seiner Nutzer")."""
     return (
-        term in section_terms
-        or aliases.group_of(term, lang) in section_terms
-        or is_compound(term, lang, section_terms)
+        term in section_terms or aliases.group_of(term, lang) in section_terms or is_compound(term, lang, section_terms)
     )
 
 

@@ -24,7 +24,7 @@ from bot.engine.smalltalk import Kind, recognise, strip_opening, without_small_t
 from bot.engine.texts import text
 from bot.engine.types import Answer, Reference, Source, Turn
 from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
-from bot.kb.index import IndexUnreachableError, KnowledgeIndex
+from bot.kb.index import KnowledgeIndex
 from bot.kb.language import detect_language
 
 logger = logging.getLogger(__name__)
@@ -187,11 +187,7 @@ class Answerer:
         if expanded is not None:  # "Und in Europa?" became a question of its own: no subject to carry over
             question, history = expanded, ()
 
-        try:
-            found = self.retrieve(question, lang, history)
-        except IndexUnreachableError as exc:
-            logger.error("knowledge store unreachable: %s", exc)
-            return self._notice(question, lang, text(lang, "store_unavailable"))
+        found = self.retrieve(question, lang, history)
         snapshot = self.live.snapshot
         judge = Judge(self.answerability, snapshot.retriever, snapshot.scope)
         verdict = judge.judge(question, found.query, lang, found.hits, found.relevance)

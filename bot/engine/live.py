@@ -16,7 +16,7 @@ from bot.engine.catalog import Catalog
 from bot.engine.retrieval import Fusion, Retrieval, Retriever
 from bot.engine.scope import ScopeCheck
 from bot.kb.embeddings import KnowledgeEmbeddings
-from bot.kb.index import IndexMissingError, KnowledgeIndex
+from bot.kb.index import KnowledgeIndex
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +71,6 @@ class LiveIndex:
             return True
 
     def search(self, query: str, lang: str, k: int) -> Retrieval:
-        """Retrieval that survives an index replaced under it: one refresh, then once more."""
-        try:
-            return self.snapshot.retriever.search(query, lang, k=k)
-        except IndexMissingError:
-            if not self.refresh():
-                raise
-            return self.snapshot.retriever.search(query, lang, k=k)
+        """Searches the snapshot in memory: an index replaced in the store, or a Chroma server that
+        went away, does not interrupt answers."""
+        return self.snapshot.retriever.search(query, lang, k=k)

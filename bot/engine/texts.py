@@ -32,9 +32,6 @@ TEXTS: dict[str, dict[str, str]] = {
             "die IHK oder Ihre Datenschutzbeauftragten."
         ),
         "example": "Wie funktioniert die For-You-Seite?",
-        "store_unavailable": (
-            "Die Wissensbasis ist gerade vorübergehend nicht erreichbar. Bitte fragen Sie in einer Minute noch einmal."
-        ),
         # Small talk (bot/engine/smalltalk.py): one reply per kind, the last three followed by the topics.
         "small_talk_greeting": (
             "Hallo! Ich bin der TikTok-Berater und beantworte Fragen zu TikTok für Unternehmen: zum "
@@ -83,7 +80,6 @@ TEXTS: dict[str, dict[str, str]] = {
             "commerce (IHK) or your data protection officer."
         ),
         "example": "How does the For You page work?",
-        "store_unavailable": "The knowledge base is temporarily unreachable. Please ask again in a minute.",
         "small_talk_greeting": (
             "Hello! I'm TikTok-Berater and answer questions about TikTok for businesses: the algorithm, "
             "LIVE, ads and shop, recruiting, law and data protection – briefly and with sources. What "

@@ -54,9 +54,11 @@ def test_a_generic_noun_is_no_sign_of_another_topic() -> None:
     ],
 )
 def test_chat_fillers_are_no_unknown_words(question: str, lang: str, unknown: list[str]) -> None:
-    """"drin", "aufm", "eher" and "tho" say nothing about the topic: counted as unknown, they
+    """Chat words such as "drin", "aufm", "eher" and "tho" say nothing about the topic: counted as unknown, they
     made the bot decline questions its guides answer."""
-    check = ScopeCheck({lang: [stem(w, lang) for w in ("business", "dieser", "gehört", "kostet", "tiktok", "bringt", "apply", "know")]})
+    check = ScopeCheck(
+        {lang: [stem(w, lang) for w in ("business", "dieser", "gehört", "kostet", "tiktok", "bringt", "apply", "know")]}
+    )
     assert check.unknown_terms(question, lang) == unknown
 
 
