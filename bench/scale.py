@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.benchmark import REPORT, SCALE_HEADING, measure_warm, percentile, process_memory_mb, write_section
-from bench.evaluation import evaluate_engine, load_golden
+from bench.evaluation import QUESTION_SETS, evaluate_engine, load_golden
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.kb.threads import environment_for_child
@@ -207,9 +207,10 @@ def measure(name: str, knowledge: Path, data: Path) -> ScaleRun:
 
 
 def answering_figures(answerer: Answerer) -> dict[str, float]:
-    """Run in the measuring process: warm latency, golden quality and this process's peak RSS."""
+    """Run in the measuring process: warm latency, golden and tuning-half quality, peak RSS."""
     timings = measure_warm(answerer)
     metrics, _ = evaluate_engine(answerer, load_golden(), "scale")
+    owners, _ = evaluate_engine(answerer, load_golden(QUESTION_SETS["tune"]), "scale")
     return {
         "p50": percentile(timings, 50),
         "p95": percentile(timings, 95),
@@ -217,6 +218,9 @@ def answering_figures(answerer: Answerer) -> dict[str, float]:
         "fact_en": 100 * metrics.row("en")["fact_in_answer"],
         "follow_ups": 100 * metrics.row("all")["follow_up_fact"],
         "declined": 100 * metrics.row("all")["declined_out_of_scope"],
+        "tune_fact": 100 * owners.row("all")["fact_in_answer"],
+        "tune_wrong": 100 * owners.row("all")["wrongly_answered"],
+        "tune_declined": 100 * owners.row("all")["declined_out_of_scope"],
         "rss": process_memory_mb(os.getpid()),
     }
 
@@ -280,6 +284,19 @@ def scale_section(today: ScaleRun, grown: ScaleRun) -> str:
             "",
             f"{drops[worst]:.1f} points ({worst})",
             f"≤ {TARGETS['quality_points']:.0f} points {mark(drops[worst] <= TARGETS['quality_points'])}",
+        ),
+        *(
+            (
+                f"owners' questions (tuning half): {name}",
+                f"{today.measured[key]:.1f} %",
+                f"{grown.measured[key]:.1f} %",
+                "",
+            )
+            for key, name in (
+                ("tune_fact", "fact in answer"),
+                ("tune_wrong", "wrongly answered"),
+                ("tune_declined", "uncovered declined"),
+            )
         ),
     ]
     return "\n".join(

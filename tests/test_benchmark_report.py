@@ -171,3 +171,4 @@ def test_scale_benchmark_grows_the_knowledge_base_and_writes_its_section(tmp_pat
         assert all(float(cell.split()[0]) > 0 for cell in rows[name]), name
     assert rows["golden: fact in answer, German"][0].endswith("%")
     assert rows["golden: largest drop in quality"][1].endswith(")")  # in points, and which measure dropped
+    assert rows["owners' questions (tuning half): wrongly answered"][1].endswith("%")  # the drift beside golden
