@@ -89,7 +89,12 @@ def test_load_benchmark_drives_the_real_bot_and_writes_its_section(
         for line in section.splitlines()
         if line.startswith("| ") and line.count(" | ") == 1 and "ms per answer" not in line
     )
-    assert set(stages) >= {"embedding the question", "vector search (exact, in memory)", "answerability", "whole answer"}
+    assert set(stages) >= {
+        "embedding the question",
+        "vector search (exact, in memory)",
+        "answerability",
+        "whole answer",
+    }
     assert 0 < stages["embedding the question"] < stages["whole answer"]
 
 

@@ -1,10 +1,15 @@
-"""The index's nearest-neighbour search: exact, per language, sections found through their questions."""
+"""The index's nearest-neighbour search: exact, per language, sections found through their questions,
+the same however the index was read from the store."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import bot.kb.index as index_module
+from bot.config import Settings
 from bot.kb.documents import Chunk
+from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.kb.index import KnowledgeIndex, Manifest
 
 DIMENSION = 32
@@ -44,3 +49,17 @@ def test_the_nearest_section_is_found_among_thousands_of_clustered_records_and_i
     assert all(hit.chunk.metadata["lang"] == "de" for hit in german)
     assert index.dense_search(list(target), k=1, lang="en")[0].chunk.id == "guide-en"
     assert {hit.chunk.id for hit in index.dense_search(list(target), k=2, lang="fr")} == {"guide", "guide-en"}
+
+
+def test_an_index_read_page_by_page_searches_as_one_read_at_once(
+    kb_settings: Settings, e5: KnowledgeEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = KnowledgeIndex.open(kb_settings, e5)
+    monkeypatch.setattr(index_module, "LOAD_PAGE", 7)  # hundreds of pages instead of one
+    paged = KnowledgeIndex.open(kb_settings, e5)
+
+    assert [c.id for c in paged.chunks] == [c.id for c in whole.chunks]
+    vector = e5.embed_query("Wie lange dauert ein Match im LIVE?")
+    found = [(s.chunk.id, round(s.score, 6)) for s in paged.dense_search(vector, 5, "de")]
+    assert found == [(s.chunk.id, round(s.score, 6)) for s in whole.dense_search(vector, 5, "de")]
+    assert "5 Minuten" in paged.dense_search(vector, 1, "de")[0].chunk.text
