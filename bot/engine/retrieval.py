@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma, cosine) and keyword (BM25), fused.
+"""Hybrid retrieval: dense (exact cosine over the index's vectors) and keyword (BM25), fused.
 
 Passages in the question's language are searched; the dense cosine of the best passage is the
 relevance signal that decides whether the knowledge base covers a question at all.

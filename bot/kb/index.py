@@ -147,7 +147,7 @@ class KnowledgeIndex:
     """Read side of the store: the live collection's chunks and vectors in memory, searched exactly.
 
     The knowledge base is small (hundreds of sections, tens of thousands of records for a large
-    agency), so keeping texts and vectors in memory costs little (1.5 KB a record) and lets keyword
+    agency), so keeping texts and vectors in memory costs little (a vector is 1.5 KB) and lets keyword
     search, the composer and the nearest-neighbour search run without round trips to Chroma.
     Chroma's approximate (HNSW) search is not used for answers: on a knowledge base ten times
     today's, with the filler guides of `python -m bench scale` clustered apart from the guides,
