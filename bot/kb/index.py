@@ -166,13 +166,13 @@ class KnowledgeIndex:
         self._by_id = {c.id: c for c in self.chunks}
         first_parts = {_place(c): c.id for c in self.chunks if c.metadata.get("part", 0) == 0}
         self._parent = {c.id: first_parts.get(_place(c), "") for c in chunks if c.finds_section}
-        self.size = len(chunks)  # sections and the questions and sentences that find them, as stored
         self.languages = frozenset(c.metadata["lang"] for c in self.chunks)
         self._ids = [c.id for c in chunks]
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self._vectors = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
         langs = [c.metadata.get("lang") for c in chunks]
         self._rows = {lang: np.array([i for i, x in enumerate(langs) if x == lang]) for lang in self.languages}
+        self._every_row = np.arange(len(chunks))  # a language without chunks searches them all
 
     @classmethod
     def open(cls, settings: Settings, embeddings: KnowledgeEmbeddings, client: Any = None) -> KnowledgeIndex:
@@ -246,9 +246,7 @@ class KnowledgeIndex:
         it has no chunks), nearest first."""
         query = np.asarray(vector, dtype=np.float32)
         similarities = self._vectors @ (query / (np.linalg.norm(query) or 1.0))
-        rows = self._rows.get(lang) if lang is not None else None
-        if rows is None:
-            rows = np.arange(len(similarities))
+        rows = self._rows.get(lang, self._every_row) if lang is not None else self._every_row
         n = min(n, len(rows))
         if n == 0:
             return []
