@@ -5,7 +5,8 @@ question about TikTok's algorithm: both score alike. What gives the first away i
 guides never mention. So a question whose nouns (German capitalises them; in English, and in
 German typed in lower case, all content words count) include one the knowledge base does not
 know needs a clearly higher relevance to be answered. A word counts as known when the guides use
-it, a derivation, a compound of known parts ("Spielzeugladen"), an alias from
+it, a derivation, a compound of known parts ("Spielzeugladen"), a loanword the guides in the
+other language use ("Session"), an alias from
 knowledge/vocabulary.yaml ("Lehrling" ~ "Auszubildende"), or a close spelling ("Algorythmus");
 scene-setting words ("Bäckerei", "Friseursalon") never decide the topic.
 """
@@ -104,7 +105,13 @@ class ScopeCheck:
             or self._derived(root, lang, known)
             or is_compound(head, lang, known)
             or self._misspelled(root, lang)
+            or self._known_in_other_language(head, lang)
         )
+
+    def _known_in_other_language(self, word: str, lang: str) -> bool:
+        """A loanword: owners write "Live-Session" or "Insights" in German, and the parallel guide in
+        the other language uses the word, so the topic is covered."""
+        return any(stem(word, other) in known for other, known in self._vocabulary.items() if other != lang)
 
     def sets_the_scene(self, word: str, lang: str) -> bool:
         """A context word from the vocabulary, or a compound ending in one ("Friseursalon")."""

@@ -68,3 +68,10 @@ def test_the_vocabulary_file_lists_other_platforms_and_refuses_a_wrong_shape() -
     assert Vocabulary.from_json(vocabulary.to_json()) == vocabulary  # it reaches the engine through the index
     with pytest.raises(BadFileError, match="platforms must be a list of word lists"):
         parse_vocabulary("platforms: [Instagram, Pinterest]\n")
+
+
+def test_a_loanword_the_other_languages_guides_use_is_known() -> None:
+    german = [stem(w, "de") for w in ("brauchen", "Follower", "live")]
+    check = ScopeCheck({"de": german, "en": [stem(w, "en") for w in ("session", "follower")]})
+    assert check.unknown_terms("brauch ich follower für ne live session?", "de") == []
+    assert check.unknown_terms("brauch ich follower für ne live sitzung?", "de") == ["sitzung"]
