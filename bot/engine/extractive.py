@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.engine.answerability import asked_for, holds
 from bot.engine.keyword import tokenize
 from bot.engine.retrieval import Hit
 from bot.kb.sentences import split_sentences, split_units
@@ -46,7 +47,8 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
     lower-ranked section contributes one sentence only when it matches the question better than
     anything in the top section (retrieval's second choice is sometimes the right one). A lead
     that introduces a list ("... six signals:"), or is followed by a sentence that does, is
-    followed by the whole list.
+    followed by the whole list. A two-part question gets its second half from the section
+    whose heading asks it.
     """
     terms = set(tokenize(question, lang))
     wants_figure = bool(_QUANTITY.search(question))
@@ -87,4 +89,30 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
             points.pop(weakest)
         points.append(best[2])
         used.append(best[1])
+    second = second_part(question, lang, [lead, *points], hits[1:])
+    if second is not None:
+        if len(points) == MAX_POINTS:
+            points.pop(min(range(len(points)), key=lambda i: score(points[i])))
+        points.append(second[1])
+        used.append(second[0])
     return Composition(lead=lead, points=tuple(points), used=tuple(used))
+
+
+def second_part(question: str, lang: str, chosen: list[str], others: list[Hit]) -> tuple[Hit, str] | None:
+    """The answer to the second half of a two-part question ("What's a match and how long does one
+    go?"), when the chosen sentences hold no figure of the kind asked for: the opening sentence of
+    another section whose own heading asks for that kind about something the question names.
+
+    The heading is the guard: a price from a section about something else (a wooden speaker in a
+    LIVE) never answers what ads cost.
+    """
+    kind = asked_for(question)
+    if kind is None or any(holds(kind, sentence) for sentence in chosen):
+        return None
+    terms = set(tokenize(question, lang))
+    for hit in others:
+        heading = str(hit.chunk.metadata.get("section", ""))
+        opening = next(iter(split_sentences(hit.chunk.text)), "")
+        if asked_for(heading) is kind and terms & set(tokenize(heading, lang)) and holds(kind, opening):
+            return hit, opening
+    return None

@@ -15,8 +15,10 @@ FINES = """Ja, TikTok wurde mehrfach bestraft. Bekannte Beispiele:
 Zuständig ist die Behörde in Irland, weil TikTok dort seinen EU-Sitz hat."""
 
 
-def hit(text: str) -> Hit:
-    return Hit(Chunk(id="c1", key="k", text=text), score=0.9, dense=0.9, keyword=0.0)
+def hit(text: str, section: str = "") -> Hit:
+    return Hit(
+        Chunk(id=section or "c1", key="k", text=text, metadata={"section": section}), score=0.9, dense=0.9, keyword=0.0
+    )
 
 
 def test_a_list_announced_right_after_the_lead_is_the_answer_whole_and_only_the_list() -> None:
@@ -42,3 +44,24 @@ def test_legal_citations_stay_inside_their_sentence() -> None:
         "Antworten Sie binnen eines Monats (Art. 12 Abs. 3 DSGVO).",
         "Danach folgt der nächste Satz.",
     ]
+
+
+MATCHES = "A match is a duel between two LIVE creators. Viewers on both sides send gifts to their creator."
+MATCH_LENGTH = "A match lasts five minutes. Whoever collects more gifts wins."
+SPEAKER = "A seller offered a wooden speaker for 49 euros. It sold out within the LIVE."
+
+
+def test_the_second_half_of_a_two_part_question_comes_from_the_section_whose_heading_asks_it() -> None:
+    question = "whats a match in tiktok live and how long does one go?"
+    sections = [hit(MATCHES, "What are matches?"), hit(MATCH_LENGTH, "How long does a match last?")]
+    composition = compose(question, "en", sections, lambda term: 1.0)
+    assert composition.lead == "A match is a duel between two LIVE creators."
+    assert "A match lasts five minutes." in composition.points
+    assert [h.chunk.id for h in composition.used] == ["What are matches?", "How long does a match last?"]
+
+
+def test_a_figure_from_a_section_about_something_else_is_never_the_second_half() -> None:
+    question = "whats a match in tiktok live and what does it cost?"
+    sections = [hit(MATCHES, "What are matches?"), hit(SPEAKER, "How did a seller sell a speaker in a LIVE?")]
+    composition = compose(question, "en", sections, lambda term: 1.0)
+    assert not any("49 euros" in point for point in composition.points)
