@@ -82,7 +82,7 @@ def probabilities(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def leaders(samples: list[Sample], rank: np.ndarray) -> list[int]:
-    """Per question, the index of the candidate the ranking puts first, eligible ones first (as the judge)."""
+    """Per question, the index of the candidate `rank` puts first, eligible ones first (as the judge)."""
     best: dict[int, int] = {}
     for index, sample in enumerate(samples):
         key = (sample.eligible, rank[index])
@@ -106,12 +106,18 @@ def outcome(samples: list[Sample], chosen: list[int], probability: np.ndarray, b
     }
 
 
-def cross_validate(samples: list[Sample], x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Each candidate's probability from a model fitted without its question's fold."""
+def cross_validate(
+    samples: list[Sample], x: np.ndarray, y: np.ndarray, fitted_on: list[int] | None = None
+) -> np.ndarray:
+    """Each candidate's probability from a model fitted without its question's fold, on the
+    candidates `fitted_on` only where given (the decision learns from the ranking's leaders)."""
     folds = np.array([s.question % FOLDS for s in samples])
+    usable = np.zeros(len(samples), dtype=bool)
+    usable[fitted_on if fitted_on is not None else slice(None)] = True
     held = np.zeros(len(samples))
     for fold in range(FOLDS):
-        weights = fit(x[folds != fold], y[folds != fold])
+        train = usable & (folds != fold)
+        weights = fit(x[train], y[train])
         held[folds == fold] = probabilities(weights, x[folds == fold])
     return held
 
@@ -131,11 +137,10 @@ def run_calibration(settings: Settings, answerer: Answerer) -> int:
     x = np.array([s.features for s in samples])
     y = np.array([float(s.answers) for s in samples])
     rank = cross_validate(samples, x, y)
-    chosen = leaders(samples, rank)
-    led = [samples[i] for i in chosen]
-    decide = cross_validate(led, x[chosen], y[chosen])
-    probability = np.zeros(len(samples))
-    probability[chosen] = decide * np.array([samples[i].eligible for i in chosen])  # no eligible one: declined
+    ranked_first = leaders(samples, rank)
+    decide = cross_validate(samples, x, y, fitted_on=ranked_first)
+    chosen = leaders(samples, decide)  # as the judge: the likeliest eligible candidate leads
+    probability = decide * np.array([s.eligible for s in samples])  # no eligible one: declined
     print(f"\n{len(chosen)} questions, {len(samples)} candidate sections, {int(y.sum())} of them answer")
     print("cross-validated, by probability bar:")
     for bar in (0.3, 0.4, 0.5, 0.6, 0.7):
@@ -143,5 +148,5 @@ def run_calibration(settings: Settings, answerer: Answerer) -> int:
         print(f"  {bar:.1f}{' (current)' if bar == ANSWER_PROBABILITY else ''}: {figures}")
     print("\nCALIBRATIONS entry for bot/engine/answerability.py:")
     print("        ranking=(" + ", ".join(f"{w:.3f}" for w in fit(x, y)) + "),")
-    print("        decision=(" + ", ".join(f"{w:.3f}" for w in fit(x[chosen], y[chosen])) + "),")
+    print("        decision=(" + ", ".join(f"{w:.3f}" for w in fit(x[ranked_first], y[ranked_first])) + "),")
     return 0

@@ -99,6 +99,16 @@ def test_a_live_duration_question_is_not_answered_with_the_minimum_age(answerer:
     assert not answer.in_scope and "Ab welchem Alter" in answer.text  # a marked pointer, not the answer
 
 
+def test_the_section_likeliest_to_answer_leads_even_when_ranked_second(answerer: Answerer) -> None:
+    # The ranking puts "how long people use TikTok per day" first (hours, weeks); the decision
+    # finds the section on how fast the algorithm learns likelier to answer, and it does.
+    answer = answerer.ask(
+        "hab gehört tiktok zeigt einem nach paar stunden schon genau das was man mag, stimmt das oder dauert das wochen?"
+    )
+    assert answer.in_scope and "weniger als einer Stunde" in answer.text
+    assert answer.sources[0].section.startswith("Wie schnell lernt der TikTok-Algorithmus")
+
+
 def test_coverage_weighs_a_missing_rare_word_more_than_a_missing_common_one() -> None:
     idf = {"tiktok": 0.1, "nutzernam": 3.0, "profil": 1.0}.get
     aliases = AliasMap({})
