@@ -25,7 +25,7 @@ from typing import NamedTuple
 from bot.config import Settings
 from bot.engine.keyword import AliasMap
 from bot.engine.retrieval import Hit, Retriever
-from bot.engine.scope import ScopeCheck, is_compound, is_name
+from bot.engine.scope import ScopeCheck, is_compound, is_name, is_prefixed
 
 # The cosine similarity around which a passage starts to be about the question, per embedding
 # model (`python -m bench eval` prints where the scores lie); the decision below measures relevance
@@ -314,10 +314,13 @@ def coverage(
 
 
 def mentions(term: str, section_terms: frozenset[str], aliases: AliasMap, lang: str) -> bool:
-    """Whether a section uses the term, a word of the same alias group, or the term's parts
-    ("Nutzerdaten" where it says "Daten seiner Nutzer")."""
+    """Whether a section uses the term, a word of the same alias group, the term's parts
+    ("Nutzerdaten" where it says "Daten seiner Nutzer") or the term without or with a prefix."""
     return (
-        term in section_terms or aliases.group_of(term, lang) in section_terms or is_compound(term, lang, section_terms)
+        term in section_terms
+        or aliases.group_of(term, lang) in section_terms
+        or is_compound(term, lang, section_terms)
+        or is_prefixed(term, lang, section_terms)
     )
 
 

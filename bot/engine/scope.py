@@ -5,10 +5,10 @@ question about TikTok's algorithm: both score alike. What gives the first away i
 guides never mention. So a question whose nouns (German capitalises them; in English, and in
 German typed in lower case, all content words count) include one the knowledge base does not
 know needs a clearly higher relevance to be answered. A word counts as known when the guides use
-it, a derivation, a compound of known parts ("Spielzeugladen"), a loanword the guides in the
-other language use ("Session"), an alias from
-knowledge/vocabulary.yaml ("Lehrling" ~ "Auszubildende"), or a close spelling ("Algorythmus");
-scene-setting words ("Bäckerei", "Friseursalon") never decide the topic.
+it, a derivation (by ending, or in German by prefix: "bestrafen" ~ "Strafe"), a compound of known
+parts ("Spielzeugladen"), a loanword the guides in the other language use ("Session"), an alias
+from knowledge/vocabulary.yaml ("Lehrling" ~ "Auszubildende"), or a close spelling
+("Algorythmus"); scene-setting words ("Bäckerei", "Friseursalon") never decide the topic.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ _GENERIC_NOUNS = frozenset(
     """.split()
 )
 _MIN_STEM = 5  # a shorter shared beginning ("face", "insta") says nothing about a relation
+_PREFIXES = ("be", "ver", "er", "ent", "zer", "ge")  # German derives verbs and nouns with these
 _LOWER_WORD = re.compile(r"\b[a-zäöüß][a-zäöüß-]{3,}\b")
 _TYPO_SCORE = 88  # rapidfuzz ratio from which a rare word counts as a misspelling of a known one
 _MIN_TYPO_LEN = 6
@@ -104,6 +105,7 @@ class ScopeCheck:
             or self._alias_known(root, lang, known)
             or self._derived(root, lang, known)
             or is_compound(head, lang, known)
+            or is_prefixed(root, lang, known)
             or self._misspelled(root, lang)
             or self._known_in_other_language(head, lang)
         )
@@ -147,6 +149,18 @@ class ScopeCheck:
             len(word) - len(root) <= _MAX_SUFFIX
             for word in itertools.takewhile(lambda w: w.startswith(root), itertools.islice(ordered, at, None))
         )
+
+
+def is_prefixed(root: str, lang: str, known: frozenset[str]) -> bool:
+    """True when a German stem and a known one differ only by an unstressed prefix: a question
+    whether the EU can "bestrafen" TikTok is about the section on a "Strafe". `known` holds stems."""
+    if lang != "de":
+        return False
+    return any(
+        (root.startswith(prefix) and len(root) - len(prefix) >= _MIN_STEM and root[len(prefix) :] in known)
+        or (len(root) >= _MIN_STEM and prefix + root in known)
+        for prefix in _PREFIXES
+    )
 
 
 def is_compound(word: str, lang: str, known: frozenset[str]) -> bool:

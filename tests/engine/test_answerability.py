@@ -124,6 +124,13 @@ def test_a_compound_is_covered_by_a_section_that_names_its_parts() -> None:
     assert coverage([stem("Steuerdaten", "de")], section, AliasMap({}), "de", lambda t: 1.0) == 0.0
 
 
+def test_a_german_word_is_covered_by_a_section_using_it_without_or_with_a_prefix() -> None:
+    section = frozenset({stem(w, "de") for w in ("Strafe", "beantworten", "hoch")})
+    for asked in ("bestrafen", "Antwort"):
+        assert coverage([stem(asked, "de")], section, AliasMap({}), "de", lambda t: 1.0) == 1.0, asked
+    assert coverage([stem("erhoch", "de")], section, AliasMap({}), "de", lambda t: 1.0) == 0.0  # too short to tell
+
+
 def test_where_tiktok_stores_user_data_is_answered_with_europe_first(answerer: Answerer) -> None:
     answer = answerer.ask("Wo speichert TikTok die Nutzerdaten?")
     assert answer.in_scope and answer.text.startswith("Die Daten europäischer Nutzer speichert TikTok")
