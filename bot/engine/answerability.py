@@ -147,6 +147,9 @@ _SENTENCE = re.compile(r"(?<=[?.!])\s+")
 # A declined question is pointed to a related section only when one is this close.
 POINTER_MARGIN = 0.03
 POINTER_COVERAGE = 0.3
+# A question about another platform is answered only from a section covering this much of what
+# it asks besides the platform's name.
+PLATFORM_COVERAGE = 0.5
 
 
 # Two logistic models over the signals below, fitted by `python -m bench calibrate` on the golden
@@ -240,7 +243,7 @@ class Signals:
     follow_up: bool  # the question leans on the conversation for its subject
     guide: bool  # the section declares its questions (a guide), rather than being found by sentences
     lacks_asked: bool = False  # asked plainly for a kind of information this section does not hold
-    lacks_platform: bool = False  # asks about another platform ("Instagram") this section does not name
+    lacks_platform: bool = False  # asks about another platform ("Instagram") this section does not name or cover
 
     @property
     def eligible(self) -> bool:
@@ -377,7 +380,10 @@ class Judge:
         sentences = question_sentences(query)
         # Another platform named where the question asks ("Wie geht der Algorithmus bei Instagram?"),
         # not in scene-setting beside it ("... auf Insta sieht meine Posts keiner"), must be named
-        # by the section that answers: TikTok's minimum budget is no answer for Facebook's.
+        # by the section that answers: TikTok's minimum budget is no answer for Facebook's. The
+        # guides name other platforms in comparisons only, so such a section must also cover most
+        # of what is asked: one comparing YouTube Shorts does not say how to get monetised there
+        # (a follow-up "und bei YouTube Shorts?" asks the earlier question of that platform).
         platforms = self.scope.platforms_named(" ".join([s for s in sentences if "?" in s] or sentences))
         asked = [self._sentence(part, question, query, lang) for part in sentences]
         # Words no guide knows are the question's, the same for every candidate: counted in the
@@ -409,15 +415,26 @@ class Judge:
                 follow_up=query != question,
                 guide=bool(hit.chunk.questions),
                 lacks_asked=not holds(plain, hit.chunk.text),
-                lacks_platform=any(
-                    not platform.search(f"{hit.chunk.metadata.get('section', '')}\n{hit.chunk.text}")
-                    for platform in platforms
+                lacks_platform=bool(platforms)
+                and (
+                    any(
+                        not platform.search(f"{hit.chunk.metadata.get('section', '')}\n{hit.chunk.text}")
+                        for platform in platforms
+                    )
+                    or (query == question and not self._covers_besides_platform(best.terms, section_terms, lang))
                 ),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)
             weighed.append(Weighed(rank, answer_probability(signals, calibration.decision), hit, signals))
         return weighed
+
+    def _covers_besides_platform(self, terms: Sequence[str], section_terms: frozenset[str], lang: str) -> bool:
+        """Whether a section covers most of what a question asks about another platform, its name
+        aside (nothing asked besides the name, "und bei YouTube Shorts, wie läuft das da?", is covered)."""
+        asked = [t for t in terms if not self.scope.names_a_platform(t, lang)]
+        idf = self.retriever.keyword_index(lang)[1].idf
+        return coverage(asked, section_terms, self.retriever.aliases, lang, idf) >= PLATFORM_COVERAGE
 
     def _sentence(self, part: str, question: str, query: str, lang: str) -> AskedSentence:
         terms = self.salient_terms(part, lang)

@@ -72,11 +72,19 @@ class ScopeCheck:
             re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)
             for names in platforms or []
         ]
+        self._platform_terms = {
+            lang: frozenset(stem(name.lower(), lang) for names in platforms or [] for name in names)
+            for lang in self._vocabulary
+        }
 
     def platforms_named(self, text: str) -> list[re.Pattern[str]]:
         """The other platforms (vocabulary `platforms`) that `text` names, each as the pattern that
         finds it under any of its names in a section."""
         return [platform for platform in self._platforms if platform.search(text)]
+
+    def names_a_platform(self, term: str, lang: str) -> bool:
+        """Whether a keyword term is the name of another platform ("insta", "youtub")."""
+        return term in self._platform_terms.get(lang, ())
 
     def unknown_terms(self, question: str, lang: str) -> list[str]:
         """Nouns and names in the question that no guide mentions."""

@@ -180,6 +180,17 @@ def test_another_platform_a_section_names_is_still_answered(answerer: Answerer) 
     assert answer.in_scope and answer.text.startswith("Bei YouTube Shorts")
 
 
+@pytest.mark.parametrize(
+    "question", ["how do i get paid for my youtube shorts?", "Wie verdiene ich Geld mit YouTube Shorts?"]
+)
+def test_a_section_comparing_another_platform_does_not_answer_what_else_is_asked_about_it(
+    answerer: Answerer, question: str
+) -> None:
+    answer = answerer.ask(question)
+    assert not answer.in_scope and "YouTube Shorts" in answer.text  # declined, the comparison as a pointer
+    assert "Titel" not in answer.text and "title" not in answer.text
+
+
 def test_another_platform_is_recognised_under_each_of_its_names() -> None:
     check = ScopeCheck({}, platforms=[["Instagram", "Insta", "IG"], ["YouTube", "Shorts"]])
     assert check.platforms_named("Braucht man auf TikTok Follower, um gesehen zu werden?") == []
