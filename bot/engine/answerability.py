@@ -197,6 +197,14 @@ def asked_for(question: str) -> Asked | None:
     return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
 
 
+def subject_of(text: str) -> str:
+    """The text without the words that ask for a kind of information ("Was kostet", "how long"):
+    what a question or heading asks about."""
+    for _, pattern in _ASKS:
+        text = pattern.sub(" ", text)
+    return text
+
+
 def asked_plainly(question: str) -> Asked | None:
     """The kind asked for when a clause opens with it ("Wie lange darf ein LIVE gehen?", "Und was
     kostet das?"), not when a side clause mentions it ("..., oder wie lang die Leute dranbleiben?").

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.engine.answerability import asked_for, holds
+from bot.engine.answerability import asked_for, holds, subject_of
 from bot.engine.keyword import tokenize
 from bot.engine.retrieval import Hit
 from bot.kb.sentences import split_sentences, split_units
@@ -22,6 +22,7 @@ from bot.kb.sentences import split_sentences, split_units
 MAX_POINTS = 4
 MAX_LIST_ITEMS = 8  # an announced list is shown whole (within reason)
 BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
+SPECIFIC_IDF = 1.0  # a term in fewer than about a third of the sections names a subject
 _QUANTITY = re.compile(
     r"\b(wie\s*viele?|wieviele?|wie\s+lange?|wie\s+hoch|wie\s+groß|wie\s+alt|wann|seit\s+wann|"
     r"welche[mnrs]?\s+(?:jahr|monat|datum|zahl)|zahlen|how\s+(?:many|much|long|old|big|high)|"
@@ -89,7 +90,7 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
             points.pop(weakest)
         points.append(best[2])
         used.append(best[1])
-    second = second_part(question, lang, [lead, *points], hits[1:])
+    second = second_part(question, lang, [lead, *points], hits[1:], idf)
     if second is not None:
         if len(points) == MAX_POINTS:
             points.pop(min(range(len(points)), key=lambda i: score(points[i])))
@@ -98,21 +99,25 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
     return Composition(lead=lead, points=tuple(points), used=tuple(used))
 
 
-def second_part(question: str, lang: str, chosen: list[str], others: list[Hit]) -> tuple[Hit, str] | None:
+def second_part(
+    question: str, lang: str, chosen: list[str], others: list[Hit], idf: Callable[[str], float]
+) -> tuple[Hit, str] | None:
     """The answer to the second half of a two-part question ("What's a match and how long does one
     go?"), when the chosen sentences hold no figure of the kind asked for: the opening sentence of
     another section whose own heading asks for that kind about something the question names.
 
     The heading is the guard: a price from a section about something else (a wooden speaker in a
-    LIVE) never answers what ads cost.
+    LIVE) never answers what ads cost; sharing "TikTok" (in every guide) or the asking words
+    ("kostet") is no shared subject.
     """
     kind = asked_for(question)
     if kind is None or any(holds(kind, sentence) for sentence in chosen):
         return None
-    terms = set(tokenize(question, lang))
+    terms = set(tokenize(subject_of(question), lang))
     for hit in others:
         heading = str(hit.chunk.metadata.get("section", ""))
         opening = next(iter(split_sentences(hit.chunk.text)), "")
-        if asked_for(heading) is kind and terms & set(tokenize(heading, lang)) and holds(kind, opening):
+        subject = any(idf(t) >= SPECIFIC_IDF for t in terms & set(tokenize(subject_of(heading), lang)))
+        if asked_for(heading) is kind and subject and holds(kind, opening):
             return hit, opening
     return None

@@ -65,3 +65,13 @@ def test_a_figure_from_a_section_about_something_else_is_never_the_second_half()
     sections = [hit(MATCHES, "What are matches?"), hit(SPEAKER, "How did a seller sell a speaker in a LIVE?")]
     composition = compose(question, "en", sections, lambda term: 1.0)
     assert not any("49 euros" in point for point in composition.points)
+
+
+def test_sharing_only_a_word_every_guide_uses_is_no_second_half() -> None:
+    question = "was ist der tiktok shop und was kostet er?"
+    shop = "Der TikTok Shop ist ein Marktplatz in der App. Händler verkaufen dort direkt."
+    ads = "Eine Kampagne braucht mindestens 50 Euro Tagesbudget. Eine Anzeigengruppe mindestens 20 Euro."
+    sections = [hit(shop, "Was ist der TikTok Shop?"), hit(ads, "Was kostet Werbung auf TikTok?")]
+    idf = {"tiktok": 0.15}.get
+    composition = compose(question, "de", sections, lambda term: idf(term, 2.0))
+    assert not any("50 Euro" in point for point in composition.points)
