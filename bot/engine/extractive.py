@@ -77,6 +77,14 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
     best_own = max((score(rest[i]) for i in own), default=0.0)
     points = [rest[i] for i in own]
     used = [hits[0]]
+
+    def add(sentence: str, hit: Hit) -> None:
+        """A sentence from another section, in place of the weakest point when the list is full."""
+        if len(points) == MAX_POINTS:
+            points.pop(min(range(len(points)), key=lambda i: score(points[i])))
+        points.append(sentence)
+        used.append(hit)
+
     borrowed = [
         (score(sentence), hit, sentence)
         for hit in hits[1:]
@@ -85,17 +93,10 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
     ]
     best = max(borrowed, key=lambda b: b[0], default=None)
     if best is not None and best[0] > max(best_own, 0.0) * BORROW_MARGIN:
-        if len(points) == MAX_POINTS:
-            weakest = min(range(len(points)), key=lambda i: score(points[i]))
-            points.pop(weakest)
-        points.append(best[2])
-        used.append(best[1])
+        add(best[2], best[1])
     second = second_part(question, lang, [lead, *points], hits[1:], idf)
     if second is not None:
-        if len(points) == MAX_POINTS:
-            points.pop(min(range(len(points)), key=lambda i: score(points[i])))
-        points.append(second[1])
-        used.append(second[0])
+        add(second[1], second[0])
     return Composition(lead=lead, points=tuple(points), used=tuple(used))
 
 
