@@ -429,7 +429,10 @@ class Judge:
                         not platform.search(f"{hit.chunk.metadata.get('section', '')}\n{hit.chunk.text}")
                         for platform in platforms
                     )
-                    or (query == question and not self._covers_besides_platform(best.terms, section_terms, lang))
+                    or (
+                        query == question
+                        and not self._covers_besides_platform(best.terms, section_terms, aliases, lang, idf)
+                    )
                 ),
             )
             calibration = self.answerability.calibration
@@ -437,12 +440,18 @@ class Judge:
             weighed.append(Weighed(rank, answer_probability(signals, calibration.decision), hit, signals))
         return weighed
 
-    def _covers_besides_platform(self, terms: Sequence[str], section_terms: frozenset[str], lang: str) -> bool:
+    def _covers_besides_platform(
+        self,
+        terms: Sequence[str],
+        section_terms: frozenset[str],
+        aliases: AliasMap,
+        lang: str,
+        idf: Callable[[str], float],
+    ) -> bool:
         """Whether a section covers most of what a question asks about another platform, its name
         aside (nothing asked besides the name, "und bei YouTube Shorts, wie läuft das da?", is covered)."""
         asked = [t for t in terms if not self.scope.names_a_platform(t, lang)]
-        idf = self.retriever.keyword_index(lang)[1].idf
-        return coverage(asked, section_terms, self.retriever.aliases, lang, idf) >= PLATFORM_COVERAGE
+        return coverage(asked, section_terms, aliases, lang, idf) >= PLATFORM_COVERAGE
 
     def _sentence(self, part: str, question: str, query: str, lang: str) -> AskedSentence:
         terms = self.salient_terms(part, lang)
