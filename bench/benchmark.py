@@ -132,7 +132,7 @@ def measure_ingest(settings: Settings) -> tuple[float, float, int]:
     """Seconds for a full build into an empty directory, then for an unchanged re-run.
 
     `python ingest.py` runs in a process of its own, as users run it, so it gets the ingest
-    thread policy (all cores per batch) rather than this process's serving one.
+    thread policy (batches side by side, spinning waits) rather than this process's serving one.
     """
     runs: list[tuple[int, float]] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -53,11 +53,11 @@ def test_the_bot_answers_with_one_thread_per_call_and_an_engine_per_core(
     assert f": 1 OpenMP thread(s) per call, {cores()} instance(s), thread policy serve" in line
 
 
-def test_ingest_embeds_with_every_core_per_batch(small_kb: Settings) -> None:
+def test_ingest_embeds_batches_side_by_side_one_engine_per_core(small_kb: Settings) -> None:
     result = _run(["ingest.py", "--quiet"], small_kb)
     assert "0 removed" in result.stdout  # it built the index
     line = _engine_line(result.stderr)
-    assert f": {cores()} OpenMP thread(s) per call, 1 instance(s), thread policy ingest" in line
+    assert f": 1 OpenMP thread(s) per call, {cores()} instance(s), thread policy ingest" in line
 
 
 def test_threads_the_operator_sets_win(small_kb: Settings, e5: KnowledgeEmbeddings) -> None:

@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -141,9 +142,15 @@ def ingest(
         keep = set(old_chunks.values())
         reused_ids = _copy_embeddings(client, old.collection, collection, [c for c in chunks if c.id in keep])
     fresh = [c for c in chunks if c.id not in reused_ids]
-    with tqdm(total=len(fresh), desc="Embedding", unit="chunk", disable=not show_progress, leave=False) as bar:
-        for batch in _batched(fresh, EMBED_BATCH):
-            vectors = embeddings.embed_documents([c.embed_text for c in batch])
+    batches = list(_batched(fresh, EMBED_BATCH))
+    with (
+        tqdm(total=len(fresh), desc="Embedding", unit="chunk", disable=not show_progress, leave=False) as bar,
+        ThreadPoolExecutor(max_workers=embeddings.side_by_side, thread_name_prefix="embed") as workers,
+    ):
+        # Batches are embedded side by side, one per engine instance (`bot/kb/threads.py`), and
+        # stored in order as they come back.
+        embedded = workers.map(lambda batch: embeddings.embed_documents([c.embed_text for c in batch]), batches)
+        for batch, vectors in zip(batches, embedded, strict=True):
             _add(collection, batch, vectors)
             bar.update(len(batch))
     report.embedded = len(fresh)

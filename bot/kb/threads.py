@@ -8,7 +8,10 @@ at once queue for the one team of threads. Measured on 2 cores (`python -m bench
 table "Thread policies"), answers asked from worker threads as the bot asks: p95 idle 75 ms with
 the default against 50 ms with one thread per call and an engine instance per core, two chats at
 once 142 against 53 ms; in the issue's own measurements one busy neighbour made the default's
-p95 7x its idle p95. Ingest is a batch job: one engine, all cores per batch.
+p95 7x its idle p95. Ingest is a batch job and takes the same shape for throughput: batches
+embedded side by side, one engine instance and one thread each, were 1.26x faster on 2 cores
+than one engine splitting each batch over both (64 sections: 13.0 s against 16.4 s), since a
+team of threads waits at every layer for its slowest member.
 
 OpenMP and torch read these variables once, when their runtime loads, so `apply_thread_policy`
 runs first thing in every entry point (`python -m bot`, `ingest.py`, `python -m bench`). A value
@@ -59,8 +62,8 @@ def apply_thread_policy(role: Role) -> ThreadPolicy:
     if _applied is not None:
         return _applied
     available = cores()
-    threads = _operator_threads() or (1 if role == "serve" else available)
-    engines = max(1, available // threads) if role == "serve" else 1
+    threads = _operator_threads() or 1
+    engines = max(1, available // threads)
     settings = dict.fromkeys(THREAD_VARIABLES, str(threads))
     if role == "serve":  # a waiting thread sleeps instead of holding a core a neighbour could use
         settings |= {"OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false"}
@@ -68,8 +71,9 @@ def apply_thread_policy(role: Role) -> ThreadPolicy:
         if name not in os.environ:
             os.environ[name] = value
             _set_here.add(name)
-    # Ingest keeps OpenMP's spinning wait: between the parallel regions of one batch a sleeping
-    # thread must be woken, which made a full ingest 1.7x slower on 2 cores (183 s instead of 108 s).
+    # Ingest keeps OpenMP's spinning wait: where the operator gives a call several threads, a
+    # sleeping one must be woken between the parallel regions of a batch, which made a full ingest
+    # 1.7x slower on 2 cores (183 s instead of 108 s).
     _applied = ThreadPolicy(role, threads, engines)
     logger.debug("thread policy %s: %s", role, _applied.describe())
     return _applied

