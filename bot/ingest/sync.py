@@ -143,16 +143,18 @@ def ingest(
         reused_ids = _copy_embeddings(client, old.collection, collection, [c for c in chunks if c.id in keep])
     fresh = [c for c in chunks if c.id not in reused_ids]
     batches = list(_batched(fresh, EMBED_BATCH))
-    with (
-        tqdm(total=len(fresh), desc="Embedding", unit="chunk", disable=not show_progress, leave=False) as bar,
-        ThreadPoolExecutor(max_workers=embeddings.side_by_side, thread_name_prefix="embed") as workers,
-    ):
-        # Batches are embedded side by side, one per engine instance (`bot/kb/threads.py`), and
-        # stored in order as they come back.
+    # Batches are embedded side by side, one per engine instance (`bot/kb/threads.py`), and stored
+    # in order as they come back.
+    workers = ThreadPoolExecutor(max_workers=embeddings.side_by_side, thread_name_prefix="embed")
+    try:
         embedded = workers.map(lambda batch: embeddings.embed_documents([c.embed_text for c in batch]), batches)
-        for batch, vectors in zip(batches, embedded, strict=True):
-            _add(collection, batch, vectors)
-            bar.update(len(batch))
+        with tqdm(total=len(fresh), desc="Embedding", unit="chunk", disable=not show_progress, leave=False) as bar:
+            for batch, vectors in zip(batches, embedded, strict=True):
+                _add(collection, batch, vectors)
+                bar.update(len(batch))
+    finally:
+        # A batch that cannot be stored ends the run now, not after the batches still queued.
+        workers.shutdown(wait=False, cancel_futures=True)
     report.embedded = len(fresh)
 
     previous = old.collection if old is not None else None

