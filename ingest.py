@@ -19,7 +19,7 @@ from bot.kb.threads import apply_thread_policy
 
 
 def main(argv: list[str] | None = None) -> int:
-    apply_thread_policy("ingest")  # before the engine loads: a batch job, all cores per batch
+    apply_thread_policy("ingest")  # before the engine loads: batches side by side, one per core
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="start from an empty index")
     parser.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")

@@ -78,8 +78,8 @@ def test_calls_side_by_side_get_the_same_vectors_as_one_after_the_other(e5: Know
 
 
 def test_a_child_process_chooses_the_policy_of_its_own_role() -> None:
-    """A benchmark that serves starts `ingest.py`: the child must not inherit one thread per call,
-    while a value the operator set reaches every process."""
+    """A benchmark that serves starts `ingest.py`: the child must not inherit the serving policy
+    (sleeping waits), while a value the operator set reaches every process."""
     probe = (
         "from bot.kb.threads import apply_thread_policy, environment_for_child; import os\n"
         "apply_thread_policy('serve')\n"

