@@ -14,6 +14,7 @@ import json
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -213,8 +214,6 @@ class FakeBotAPI(LoopbackServer):
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 20.0, **match: Any) -> list[Call]:
         """Wait until the bot made `count` calls of `method` whose params contain `match`."""
-        deadline = asyncio.get_running_loop().time() + timeout
-
         pool = (
             (lambda: self._by_chat.get((method, match["chat_id"]), []))
             if "chat_id" in match
@@ -224,17 +223,22 @@ class FakeBotAPI(LoopbackServer):
         def found() -> list[Call]:
             return [c for c in pool() if all(c.params.get(k) == v for k, v in match.items())]
 
+        await self.wait_until(lambda: len(found()) >= count, timeout, f"{count}x {method} {match}")
+        return found()
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 20.0, what: str = "a condition") -> None:
+        """Wait until `condition` holds, checked each time the bot makes a call."""
+        deadline = asyncio.get_running_loop().time() + timeout
         async with self._changed:
-            while len(found()) < count:
+            while not condition():
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     seen = [(c.method, c.params.get("text", "")[:60]) for c in self.calls]
-                    raise AssertionError(f"timed out waiting for {count}x {method} {match}; calls: {seen}")
+                    raise AssertionError(f"timed out waiting for {what}; calls: {seen}")
                 try:
                     await asyncio.wait_for(self._changed.wait(), remaining)
                 except TimeoutError:
                     continue
-        return found()
 
     async def wait_for_message(self, chat_id: int, count: int = 1, timeout: float = 20.0) -> list[Call]:
         return await self.wait_for("sendMessage", count=count, timeout=timeout, chat_id=chat_id)

@@ -61,9 +61,7 @@ async def test_kill_9_mid_burst_then_restart_answers_every_user_exactly_once(
     try:
         # Every chat has a message already (the sends the crash left hanging are recorded too):
         # wait for a delivered answer in each.
-        deadline = time.monotonic() + 60
-        while not all(answers_in(api, chat) for chat in chats) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        await api.wait_until(lambda: all(answers_in(api, chat) for chat in chats), 60, "an answer in every chat")
         await asyncio.sleep(1.0)  # time for a duplicate to show up, if one were coming
     finally:
         stderr = await stop(second)
