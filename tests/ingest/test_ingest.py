@@ -100,6 +100,30 @@ def test_batches_embedded_side_by_side_store_each_chunk_with_its_own_vector(
     assert stored_vectors(parallel) == one_after_the_other
 
 
+def test_the_vocabulary_reaches_the_engine_without_being_embedded(
+    small_kb: Settings, e5: KnowledgeEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (small_kb.knowledge_dir / "vocabulary.yaml").write_text(
+        "aliases:\n  de:\n    - [Match, Wettkampf]\ncontext:\n  de: [Bäckerei]\n", encoding="utf-8"
+    )
+    embedded: list[str] = []
+    embed = e5.embed_documents
+
+    def recording(texts: list[str]) -> list[list[float]]:
+        embedded.extend(texts)
+        return embed(texts)
+
+    monkeypatch.setattr(e5, "embed_documents", recording)
+    report = ingest(small_kb, e5, show_progress=False)
+
+    # The record is read, never searched: the model embeds only the twelve searched ones.
+    assert (report.chunks, report.embedded) == (13, 12)
+    assert not [text for text in embedded if "Wettkampf" in text]
+    answerer = Answerer.load(small_kb)
+    assert answerer.live.snapshot.index.vocabulary.aliases == {"de": [["Match", "Wettkampf"]]}
+    assert "5 Minuten" in answerer.ask("Wie lange dauert ein Wettkampf im LIVE, fragt meine Bäckerei?").text
+
+
 def test_a_batch_that_cannot_be_stored_stops_the_run_without_embedding_the_rest(
     small_kb: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
