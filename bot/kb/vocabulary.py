@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bot.kb.documents import BadFileError, Chunk
+from bot.kb.documents import BadFileError, Chunk, load_yaml
 
 VOCABULARY_FILE = "vocabulary.yaml"
 VOCABULARY = "vocabulary"  # the kind of its record in the index
@@ -43,7 +43,7 @@ class Vocabulary:
 def parse_vocabulary(text: str) -> Vocabulary:
     """Read the YAML file; a wrong shape is a clear error naming what is wrong."""
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         raise BadFileError(f"malformed vocabulary: {exc.__class__.__name__}") from None
     if not isinstance(data, dict):
