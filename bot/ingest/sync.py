@@ -35,6 +35,7 @@ from bot.kb.vocabulary import VOCABULARY, VOCABULARY_FILE, parse_vocabulary, voc
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 16
+STORE_BATCH = 256  # Chroma stores 700 records in 0.6 s at once, in 1.6 s sixteen at a time
 
 
 @dataclass
@@ -150,14 +151,22 @@ def ingest(
     searched = [c for c in fresh if c not in unsearched]
     batches = list(_batched(searched, EMBED_BATCH))
     # Batches are embedded side by side, one per engine instance (`bot/kb/threads.py`), and stored
-    # in the order they were submitted.
+    # in the order they were submitted, a few hundred records at a time.
     workers = ThreadPoolExecutor(max_workers=embeddings.side_by_side, thread_name_prefix="embed")
     try:
         embedded = workers.map(lambda batch: embeddings.embed_documents([c.embed_text for c in batch]), batches)
+        pending: list[Chunk] = []
+        pending_vectors: list[list[float]] = []
+        done = 0
         with tqdm(total=len(searched), desc="Embedding", unit="chunk", disable=not show_progress, leave=False) as bar:
             for batch, vectors in zip(batches, embedded, strict=True):
-                _add(collection, batch, vectors)
+                pending += batch
+                pending_vectors += vectors
+                done += len(batch)
                 bar.update(len(batch))
+                if len(pending) >= STORE_BATCH or done == len(searched):
+                    _add(collection, pending, pending_vectors)
+                    pending, pending_vectors = [], []
     finally:
         # A batch that cannot be stored ends the run after the batches already running, not after
         # all those still queued; none is left running behind a failed `/reload` and the next one.

