@@ -311,6 +311,11 @@ class Judgement:
     reason: str = ""
     weighed: tuple[Weighed, ...] = ()  # every candidate with its signals (calibration reads them)
 
+    @property
+    def confidence(self) -> float:
+        """How likely the likeliest eligible section answers: compares two readings of a question."""
+        return max((w.probability for w in self.weighed if w.signals.eligible), default=0.0)
+
 
 def coverage(
     terms: Sequence[str], section_terms: frozenset[str], aliases: AliasMap, lang: str, idf: Callable[[str], float]

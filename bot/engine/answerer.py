@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.engine.answerability import FOLLOW_UP_MARGIN, Answerability, Judge, Judgement
 from bot.engine.catalog import Catalog, Entry
 from bot.engine.extractive import compose
-from bot.engine.followup import contextualize, expand_ellipsis, needs_subject, subject_of
+from bot.engine.followup import contextualize, expand_ellipsis, may_stand_alone, needs_subject, subject_of
 from bot.engine.live import LiveIndex
 from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
 from bot.engine.smalltalk import Kind, recognise, strip_opening, without_small_talk
@@ -119,8 +119,11 @@ class Answerer:
         """Guide titles to offer when a question is declined (any language if `lang` has none)."""
         return self.catalog.titles(lang) or self.catalog.titles("de") or self.catalog.titles("en")
 
-    def retrieve(self, question: str, lang: str, history: Sequence[Turn] = ()) -> Consultation:
-        """Search for `question` (resolved against `history` when it is a follow-up)."""
+    def retrieve(
+        self, question: str, lang: str, history: Sequence[Turn] = (), alone: Consultation | None = None
+    ) -> Consultation:
+        """Search for `question` (resolved against `history` when it is a follow-up); `alone` is the
+        question searched on its own, where the caller has it already."""
         query = contextualize(question, lang, list(history))
         searched = self.with_scene(query or question, lang)
         retrieval = self.live.search(searched, lang, k=max(self.settings.top_k, CANDIDATES))
@@ -130,8 +133,8 @@ class Answerer:
             previous = next(t.subject for t in reversed(history) if t.in_scope)
             subject = " ".join(dict.fromkeys(f"{subject} {previous}".split()[:MAX_SUBJECT_WORDS]))
             if relevance >= self.threshold:
-                alone = self.live.search(question, lang, k=1).relevance
-                relevance = min(relevance, alone + FOLLOW_UP_MARGIN)
+                own = alone.relevance if alone is not None else self.live.search(question, lang, k=1).relevance
+                relevance = min(relevance, own + FOLLOW_UP_MARGIN)
         return Consultation(query or question, retrieval.hits, relevance, subject)
 
     def with_scene(self, query: str, lang: str) -> str:
@@ -187,10 +190,18 @@ class Answerer:
         if expanded is not None:  # "Und in Europa?" became a question of its own: no subject to carry over
             question, history = expanded, ()
 
-        found = self.retrieve(question, lang, history)
         snapshot = self.live.snapshot
         judge = Judge(self.answerability, snapshot.retriever, snapshot.scope)
+        # A pronoun does not always point back: "does gdpr even apply to tiktok tho, its a chinese
+        # company" after a question on bakeries' reach is a new topic. A question that names enough
+        # to stand alone is judged both ways; it stays a follow-up unless it answers better alone.
+        alone = self.retrieve(question, lang) if may_stand_alone(question, lang, list(history)) else None
+        found = self.retrieve(question, lang, history, alone)
         verdict = judge.judge(question, found.query, lang, found.hits, found.relevance)
+        if alone is not None:
+            alone_verdict = judge.judge(question, alone.query, lang, alone.hits, alone.relevance)
+            if alone_verdict.confidence > verdict.confidence:
+                found, verdict = alone, alone_verdict
         found = replace(found, hits=verdict.hits[: self.settings.top_k])
         return Examined(Covered(question, lang, found), verdict)
 

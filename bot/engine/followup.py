@@ -105,6 +105,12 @@ def is_follow_up(question: str, lang: str) -> bool:
     return len(tokenize(question, lang)) <= _SHORT
 
 
+def may_stand_alone(question: str, lang: str, history: list[Turn]) -> bool:
+    """A follow-up by its cues (a pronoun, an opener, its brevity) that names a subject of its own
+    ("Was ist der CCPA?"), so it may be a new question."""
+    return contextualize(question, lang, history) is not None and bool(subject_of(question, lang))
+
+
 def needs_subject(question: str, lang: str, history: list[Turn]) -> bool:
     """A follow-up with nothing to follow ("Wie lange dauert das?" as a first message)."""
     has_context = any(t.in_scope and t.subject for t in history)

@@ -85,6 +85,16 @@ def test_a_follow_up_to_a_question_the_guides_do_not_cover_is_not_answered_from_
     assert "Match" not in follow.text
 
 
+def test_a_new_topic_with_a_pronoun_or_in_few_words_is_not_read_as_a_follow_up(answerer: Answerer) -> None:
+    ads = answerer.ask("Was kostet Werbung auf TikTok mindestens?")
+    pixel = answerer.ask("wir wollen das pixel einbauen, brauchen wir dafür eine einwilligung?", [ads.as_turn()])
+    # Read as a follow-up on ads, it was answered "Nein, jedenfalls nicht automatisch" (the Events API).
+    assert pixel.text.startswith("Ja") and "Einwilligung" in pixel.sources[0].section
+    history = answerer.ask("Seit wann gibt es Musical.ly?")
+    ccpa = answerer.ask("Was ist der CCPA?", [history.as_turn()])
+    assert ccpa.in_scope and "Kalifornien" in ccpa.text and "Musical.ly" not in ccpa.text
+
+
 def test_elliptical_follow_up_swaps_the_qualifier_instead_of_keeping_it(answerer: Answerer) -> None:
     first = answerer.ask("Wie viele Nutzer hat TikTok in Deutschland?")
     follow = answerer.ask("Und weltweit?", [first.as_turn()])
