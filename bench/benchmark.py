@@ -342,6 +342,8 @@ def run_benchmarks(settings: Settings, answerer: Answerer) -> None:
         "",
         "hit@k and MRR: rank of the first retrieved passage containing the expected fact. "
         "Fact in answer: the answer text contains it (plain questions; follow-ups have their own column). "
+        "After another topic: the same plain questions, each asked after a question on another topic, as "
+        "in a chat; a question with a pronoun must not inherit the earlier subject. "
         "The fusion variants differ only in how dense and keyword rankings combine; the baseline is a "
         "tutorial-style RAG (1000/200 character splitter, all-MiniLM-L6-v2, dense only, answer = best chunk, "
         "no scope check, no memory).",

@@ -125,6 +125,9 @@ class ItemResult:
     rank: int | None  # first retrieved passage with the fact (1-based), None if not in top 10
     fact_in_answer: bool
     relevance: float
+    # The fact is also in the answer when the question comes after one on another topic, as in a
+    # chat (None: a follow-up, out of scope, or no other topic in the set).
+    after_other_topic: bool | None = None
 
 
 @dataclass
@@ -158,6 +161,7 @@ def summarize(name: str, results: list[ItemResult], seconds: float) -> Metrics:
             "mrr": sum(1 / r.rank for r in covered if r.rank) / len(covered) if covered else float("nan"),
             "fact_in_answer": _share([r.fact_in_answer for r in plain]),
             "follow_up_fact": _share([r.fact_in_answer for r in follow]),
+            "after_other_topic": _share([r.after_other_topic for r in plain if r.after_other_topic is not None]),
             "declined_out_of_scope": _share([not r.answered for r in scope_out]),
             "wrongly_declined": _share([not r.answered for r in covered]),
             # The expensive mistake: an answer that looks sure but does not hold the fact, or
@@ -184,11 +188,21 @@ async def _evaluate(
 ) -> tuple[Metrics, list[ItemResult]]:
     results = []
     started = time.perf_counter()
+    asked_alone: dict[str, Turn] = {}
     for item in _progress(items, name):
         history: list[Turn] = []
         for earlier in item.history:
             history.append((await responder.ask(earlier, history)).as_turn())
         answer = await responder.ask(item.question, history)
+        after_other_topic = None
+        if not history:
+            asked_alone[item.question] = answer.as_turn()
+            before = _another_topic(items, item) if item.in_scope else None
+            if before is not None:
+                if before.question not in asked_alone:
+                    asked_alone[before.question] = (await responder.ask(before.question, [])).as_turn()
+                switched = await responder.ask(item.question, [asked_alone[before.question]])
+                after_other_topic = switched.in_scope and has_fact(switched.text, item.expected)
         lang = detect_language(item.question, default=history[-1].language if history else "de")
         query = answer.standalone_question or item.question  # what the engine searched with
         ranking = answerer.retriever.search(query, lang, k=10).hits
@@ -201,9 +215,19 @@ async def _evaluate(
                 rank=rank if item.in_scope else None,
                 fact_in_answer=answer.in_scope and has_fact(answer.text, item.expected),
                 relevance=answer.confidence,
+                after_other_topic=after_other_topic,
             )
         )
     return summarize(name, results, time.perf_counter() - started), results
+
+
+def _another_topic(items: list[GoldenItem], item: GoldenItem) -> GoldenItem | None:
+    """The nearest question before `item` (wrapping round) on another topic in its language."""
+    at = items.index(item)
+    for other in reversed(items[at + 1 :] + items[:at]):
+        if other.in_scope and not other.history and other.lang == item.lang and other.topic != item.topic:
+            return other
+    return None
 
 
 def _progress(items: list[GoldenItem], what: str) -> Iterable[GoldenItem]:
@@ -269,6 +293,7 @@ COLUMNS = [
     ("MRR", "mrr"),
     ("fact in answer", "fact_in_answer"),
     ("follow-ups", "follow_up_fact"),
+    ("after another topic", "after_other_topic"),
     ("out of scope declined", "declined_out_of_scope"),
     ("in scope declined", "wrongly_declined"),
     ("wrongly answered", "wrongly_answered"),
