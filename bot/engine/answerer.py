@@ -20,6 +20,7 @@ from bot.engine.extractive import compose
 from bot.engine.followup import contextualize, expand_ellipsis, may_stand_alone, needs_subject, subject_of
 from bot.engine.live import LiveIndex
 from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
+from bot.engine.shouting import unshout
 from bot.engine.smalltalk import Kind, recognise, strip_opening, without_small_talk
 from bot.engine.texts import text
 from bot.engine.types import Answer, Reference, Source, Turn
@@ -170,7 +171,7 @@ class Answerer:
 
     def examine(self, question: str, history: Sequence[Turn] = ()) -> Answer | Examined:
         """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it)."""
-        question = question.strip()
+        question = unshout(question.strip())
         previous_lang = history[-1].language if history else "de"
         history = without_small_talk(history)  # "Und weltweit?" after "Danke!" follows the question before
         lang = detect_language(question, default=previous_lang)

@@ -67,7 +67,7 @@ _PHRASES: tuple[tuple[Kind | None, str | None, tuple[str, ...]], ...] = (
             "huhu",
             "wie {gehts|geht es} {dir|ihnen|euch|}",
             "was geht",
-            "{ich habe |ich hätte |habe |hätte |}{eine |mal eine |}{kurze |}frage",
+            "{ich habe |ich hab |ich hätte |habe |hab |hätte |}{da |}{eine |ne |mal eine |mal ne |}{kurze |}frage",
         ),
     ),
     (Kind.GREETING, None, ("hi", "hey", "hej", "heyho", "yo", "ahoi")),

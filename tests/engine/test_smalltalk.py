@@ -21,6 +21,8 @@ MATCH_FACT = ["5 Minuten", "fünf Minuten", "5-minütig"]
         ("Guten Tag", Kind.GREETING, "de"),
         ("Hallooo 👋", Kind.GREETING, "de"),
         ("Hallo, ich hätte eine Frage", Kind.GREETING, "de"),
+        ("ich hab ne frage", Kind.GREETING, "de"),
+        ("hätte da mal ne kurze frage", Kind.GREETING, "de"),
         ("hi there", Kind.GREETING, "en"),
         ("thx", Kind.THANKS, "en"),
         ("vielen dank!!", Kind.THANKS, "de"),
