@@ -45,6 +45,8 @@ def collect(answerer: Answerer, items: list[GoldenItem], first: int = 0) -> list
         history: list[Turn] = []
         for earlier in item.history:
             history.append(answerer.ask(earlier, history).as_turn())
+        # A question that may stand alone is weighed in the reading the current weights prefer
+        # (`Answerer.examine`); a refit can shift that choice, so re-run after one.
         examined = answerer.examine(item.question, history)
         if not isinstance(examined, Examined):
             continue  # a notice (empty, too long, needs a subject) is not the judge's to decide

@@ -222,10 +222,10 @@ async def _evaluate(
 
 
 def _another_topic(items: list[GoldenItem], item: GoldenItem) -> GoldenItem | None:
-    """The nearest question before `item` (wrapping round) on another topic in its language."""
+    """The nearest question before `item` (wrapping round) on another named topic in its language."""
     at = items.index(item)
     for other in reversed(items[at + 1 :] + items[:at]):
-        if other.in_scope and not other.history and other.lang == item.lang and other.topic != item.topic:
+        if other.in_scope and not other.history and other.lang == item.lang and other.topic not in ("", item.topic):
             return other
     return None
 

@@ -314,7 +314,15 @@ class Judgement:
     @property
     def confidence(self) -> float:
         """How likely the likeliest eligible section answers: compares two readings of a question."""
-        return max((w.probability for w in self.weighed if w.signals.eligible), default=0.0)
+        leader = likeliest(self.weighed)
+        return leader.probability if leader is not None else 0.0
+
+
+def likeliest(weighed: Sequence[Weighed]) -> Weighed | None:
+    """The eligible candidate likeliest to answer; it leads, and answers if likely enough. Asked for
+    a duration, an amount, a date or a count, only a section holding one is eligible: an age is no
+    answer to "how long", a price of a speaker none to "what do ads cost"."""
+    return max((w for w in weighed if w.signals.eligible), key=lambda w: w.probability, default=None)
 
 
 def coverage(
@@ -364,10 +372,7 @@ class Judge:
             return Judgement(False, hits, reason="nothing found")
         weighed = tuple(self.weigh(question, query, lang, hits, relevance))
         best = max(weighed, key=lambda w: w.rank)
-        # Asked for a duration, an amount, a date or a count, only a section holding one may answer:
-        # an age is no answer to "how long", a price of a speaker none to "what do ads cost".
-        eligible = [w for w in weighed if w.signals.eligible]
-        leader = max(eligible, key=lambda w: w.probability) if eligible else None
+        leader = likeliest(weighed)
         chosen, signals = best.hit, best.signals
         if leader is not None and leader.probability >= ANSWER_PROBABILITY:
             ordered = [leader.hit, *(h for h in hits if h is not leader.hit)]

@@ -134,7 +134,8 @@ class Answerer:
             previous = next(t.subject for t in reversed(history) if t.in_scope)
             subject = " ".join(dict.fromkeys(f"{subject} {previous}".split()[:MAX_SUBJECT_WORDS]))
             if relevance >= self.threshold:
-                own = alone.relevance if alone is not None else self.live.search(question, lang, k=1).relevance
+                searched_alone = self.with_scene(question, lang)  # as `alone` was searched
+                own = alone.relevance if alone is not None else self.live.search(searched_alone, lang, k=1).relevance
                 relevance = min(relevance, own + FOLLOW_UP_MARGIN)
         return Consultation(query or question, retrieval.hits, relevance, subject)
 

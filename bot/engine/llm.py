@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.engine.answerer import Answerer, Covered, closing_notes, sources_of
-from bot.engine.followup import contextualize, expand_ellipsis
+from bot.engine.followup import contextualize, expand_ellipsis, may_stand_alone
 from bot.engine.responder import Delta, Done, Responder
 from bot.engine.smalltalk import recognise, without_small_talk
 from bot.engine.texts import text
@@ -218,7 +218,9 @@ class GenerativeResponder(Responder):
         """A follow-up rewritten into a standalone question (None: not a follow-up).
 
         An elliptical one ("Und weltweit?") is expanded by rule, which is exact and costs no model call.
-        Small talk ("Danke!") is no follow-up, and no turn a follow-up refers to.
+        Small talk ("Danke!") is no follow-up, and no turn a follow-up refers to. One that names a
+        subject of its own ("Was ist der CCPA?") is left to the engine, which judges it both as a
+        follow-up and alone, as in extractive mode.
         """
         if recognise(question) is not None:
             return None
@@ -229,6 +231,8 @@ class GenerativeResponder(Responder):
         expanded = expand_ellipsis(question, list(history))
         if expanded is not None:
             return expanded
+        if may_stand_alone(question, lang, list(history)):
+            return None
         from langchain_core.messages import HumanMessage, SystemMessage
 
         earlier = "\n".join(f"- {t.question}" for t in history[-_HISTORY_TURNS:])

@@ -14,9 +14,9 @@ _MIN_WORDS = 3  # "DSGVO?" or "TikTok LIVE" name something; three words in capit
 
 
 def unshout(question: str) -> str:
-    """`question` in lower case when it has no lower-case letter and at least three words."""
-    letters = _LETTERS.findall(question)
+    """`question` in lower case when it has no lower-case letter and at least three words ("ß" has
+    no capital in everyday typing, so "WIE GROß …" is in capitals too)."""
     words = [w for w in question.split() if _LETTERS.search(w)]
-    if letters and len(words) >= _MIN_WORDS and not any(ch.islower() for ch in letters):
+    if len(words) >= _MIN_WORDS and not any(ch.islower() and ch != "ß" for ch in _LETTERS.findall(question)):
         return question.lower()
     return question

@@ -149,10 +149,10 @@ def ingest(
     fresh = [c for c in chunks if c.id not in reused_ids]
     # The vocabulary record is read by the engine, never searched: embedding its 5,000 tokens took
     # one core 11 s, a sixth of a build. It is stored with a fixed unit vector instead.
+    searched = [c for c in fresh if c.metadata.get("kind") != VOCABULARY]
     unsearched = [c for c in fresh if c.metadata.get("kind") == VOCABULARY]
     if unsearched:
         _add(collection, unsearched, [_unit_vector(dimension)] * len(unsearched))
-    searched = [c for c in fresh if c not in unsearched]
     batches = list(_batched(searched, EMBED_BATCH))
     # Batches are embedded side by side, one per engine instance (`bot/kb/threads.py`), and stored
     # in the order they were submitted, a few hundred records at a time.
@@ -161,19 +161,20 @@ def ingest(
         embedded = workers.map(lambda batch: embeddings.embed_documents([c.embed_text for c in batch]), batches)
         pending: list[Chunk] = []
         pending_vectors: list[list[float]] = []
-        done = 0
         with tqdm(total=len(searched), desc="Embedding", unit="chunk", disable=not show_progress, leave=False) as bar:
             for batch, vectors in zip(batches, embedded, strict=True):
                 pending += batch
                 pending_vectors += vectors
-                done += len(batch)
                 bar.update(len(batch))
-                if len(pending) >= store_batch or done == len(searched):
+                if len(pending) >= store_batch:
                     _add(collection, pending, pending_vectors)
                     pending, pending_vectors = [], []
+        if pending:
+            _add(collection, pending, pending_vectors)
     finally:
-        # A batch that cannot be stored ends the run after the batches already running, not after
-        # all those still queued; none is left running behind a failed `/reload` and the next one.
+        # A store that fails ends the run after the batches already running, not after all those
+        # still queued: none is left embedding behind a failed `/reload` and the next one. (Run on its
+        # own, ingest first stores after a few hundred records, so it notices a full disk there.)
         workers.shutdown(wait=True, cancel_futures=True)
     report.embedded = len(searched)
 

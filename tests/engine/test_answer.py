@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bench.evaluation import has_fact
 from bot.engine.answerer import Answerer
-from bot.engine.shouting import unshout
 
 
 def test_german_question_gets_a_german_answer_with_the_fact_and_sources(answerer: Answerer) -> None:
@@ -102,11 +99,6 @@ def test_a_question_typed_in_capitals_is_read_as_in_lower_case(answerer: Answere
     # In capitals every word looked like a name no guide mentions, and the question was declined.
     answer = answerer.ask("WIE ALT MUSS MAN FÜR LIVE SEIN")
     assert answer.in_scope and has_fact(answer.text, ["18 Jahre"])
-
-
-@pytest.mark.parametrize("question", ["DSGVO?", "Was ist der CCPA?", "TikTok LIVE", "Wie viel kostet TikTok Ads?"])
-def test_capitals_that_name_something_are_kept(question: str) -> None:
-    assert unshout(question) == question
 
 
 def test_elliptical_follow_up_swaps_the_qualifier_instead_of_keeping_it(answerer: Answerer) -> None:

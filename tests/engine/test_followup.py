@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.followup import expand_ellipsis, is_follow_up
+from bot.engine.followup import expand_ellipsis, is_follow_up, may_stand_alone
 from bot.engine.types import Turn
 
 
@@ -87,3 +87,19 @@ def test_without_a_conversation_nothing_is_expanded() -> None:
 )
 def test_pronouns_that_point_back_make_a_follow_up(question: str, points_back: bool) -> None:
     assert is_follow_up(question, "de") is points_back
+
+
+@pytest.mark.parametrize(
+    ("question", "may"),
+    [
+        ("Was ist der CCPA?", True),  # short, but names its subject
+        ("wir wollen das pixel einbauen, brauchen wir dafür eine einwilligung?", True),  # "dafür" points inside
+        ("Und wie lange dauert das?", False),  # nothing of its own: a follow-up
+        ("Und wann?", False),
+        ("Wie viele Nutzer hat TikTok in Deutschland?", False),  # no cue: a question of its own anyway
+    ],
+)
+def test_a_follow_up_by_its_cues_may_still_be_a_new_question(question: str, may: bool) -> None:
+    ads = [Turn("Was kostet Werbung?", "Was kostet Werbung?", "de", True, "Werbung")]
+    assert may_stand_alone(question, "de", ads) is may
+    assert not may_stand_alone(question, "de", [])  # nothing to follow

@@ -233,3 +233,13 @@ def test_cli_llm_mode_without_a_model_is_a_clear_error(kb_settings: Settings) ->
 def test_llm_evaluation_is_skipped_without_an_endpoint(kb_settings: Settings) -> None:
     result = run_bot(kb_settings, "eval", "--answer-mode", "llm", module="bench")
     assert result.returncode == 0 and "skipped" in result.stdout
+
+
+async def test_a_new_topic_with_a_pronoun_is_judged_by_the_engine_not_rewritten(
+    answerer: Answerer, llm: FakeLLM
+) -> None:
+    gen = generative(answerer, llm)
+    first = await gen.ask("Was kostet Werbung auf TikTok mindestens?")
+    pixel = await gen.ask("wir wollen das pixel einbauen, brauchen wir dafür eine einwilligung?", [first.as_turn()])
+    assert "Einwilligung" in pixel.sources[0].section  # read as a follow-up on ads, it was the Events API
+    assert all("eigenständige Frage" not in r["messages"][0]["content"] for r in llm.requests)
