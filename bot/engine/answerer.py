@@ -121,10 +121,10 @@ class Answerer:
         return self.catalog.titles(lang) or self.catalog.titles("de") or self.catalog.titles("en")
 
     def retrieve(
-        self, question: str, lang: str, history: Sequence[Turn] = (), alone: Consultation | None = None
+        self, question: str, lang: str, history: Sequence[Turn] = (), own_relevance: float | None = None
     ) -> Consultation:
-        """Search for `question` (resolved against `history` when it is a follow-up); `alone` is the
-        question searched on its own, where the caller has it already."""
+        """Search for `question` (resolved against `history` when it is a follow-up); `own_relevance`
+        is the relevance of the question searched on its own, where the caller has it already."""
         query = contextualize(question, lang, list(history))
         searched = self.with_scene(query or question, lang)
         retrieval = self.live.search(searched, lang, k=max(self.settings.top_k, CANDIDATES))
@@ -134,9 +134,9 @@ class Answerer:
             previous = next(t.subject for t in reversed(history) if t.in_scope)
             subject = " ".join(dict.fromkeys(f"{subject} {previous}".split()[:MAX_SUBJECT_WORDS]))
             if relevance >= self.threshold:
-                searched_alone = self.with_scene(question, lang)  # as `alone` was searched
-                own = alone.relevance if alone is not None else self.live.search(searched_alone, lang, k=1).relevance
-                relevance = min(relevance, own + FOLLOW_UP_MARGIN)
+                if own_relevance is None:  # searched as the question alone is (`examine`)
+                    own_relevance = self.live.search(self.with_scene(question, lang), lang, k=1).relevance
+                relevance = min(relevance, own_relevance + FOLLOW_UP_MARGIN)
         return Consultation(query or question, retrieval.hits, relevance, subject)
 
     def with_scene(self, query: str, lang: str) -> str:
@@ -198,7 +198,7 @@ class Answerer:
         # company" after a question on bakeries' reach is a new topic. A question that names enough
         # to stand alone is judged both ways; it stays a follow-up unless it answers better alone.
         alone = self.retrieve(question, lang) if may_stand_alone(question, lang, list(history)) else None
-        found = self.retrieve(question, lang, history, alone)
+        found = self.retrieve(question, lang, history, alone.relevance if alone is not None else None)
         verdict = judge.judge(question, found.query, lang, found.hits, found.relevance)
         if alone is not None:
             alone_verdict = judge.judge(question, alone.query, lang, alone.hits, alone.relevance)
