@@ -243,7 +243,10 @@ class Answerer:
         _, bm25 = self.retriever.keyword_index(lang)
         # Sentences are picked for what is asked now; the context only steered retrieval.
         composition = compose(question, lang, found.hits, bm25.idf)
-        body = "\n".join([composition.lead, *(f"• {p}" for p in composition.points)])
+        lead = composition.lead
+        if composition.verdict_on is not None:
+            lead = text(lang, "verdict_on", heading=composition.verdict_on, lead=lead)
+        body = "\n".join([lead, *(f"• {p}" for p in composition.points)])
         sources = sources_of(composition.used)
         body = "\n\n".join([body, *closing_notes(sources, lang)])
         return found.answer(

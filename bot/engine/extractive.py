@@ -23,6 +23,7 @@ MAX_POINTS = 4
 MAX_LIST_ITEMS = 8  # an announced list is shown whole (within reason)
 BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
 SPECIFIC_IDF = 1.0  # a term in fewer than about a third of the sections names a subject
+NARROWER_SHARE = 0.5  # a heading more than this much about what the question does not name asks something else
 _QUANTITY = re.compile(
     r"\b(wie\s*viele?|wieviele?|wie\s+lange?|wie\s+hoch|wie\s+groß|wie\s+alt|wann|seit\s+wann|"
     r"welche[mnrs]?\s+(?:jahr|monat|datum|zahl)|zahlen|how\s+(?:many|much|long|old|big|high)|"
@@ -30,6 +31,14 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+# "Nein, TikTok erreicht alle Altersgruppen." answers its own section's heading; "Diese Regeln
+# gelten ..." leans on the sentence before it. Neither can stand in another section's answer.
+_VERDICT = re.compile(r"^(?:ja|nein|jein|yes|no)\b", re.IGNORECASE)
+_BACK_REFERENCE = re.compile(
+    r"^(?:dies(?:e[mnrs]?)?|deshalb|daher|dafür|dadurch|damit|dabei|dort|this|these|those|that|it|they|such|"
+    r"therefore)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,10 @@ class Composition:
     lead: str
     points: tuple[str, ...]
     used: tuple[Hit, ...]
+    # The heading a yes or no in the lead answers, when it asks something the question did not
+    # ("... Schülerinnen unter 18 ...?" for "kann ich per Anzeige Azubis suchen?"): a bare "Nein"
+    # would read as the answer to the owner's own question.
+    verdict_on: str | None = None
 
 
 def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], float]) -> Composition:
@@ -64,7 +77,8 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
         # "... six signals:" or "Ja, ... belegt. Bekannte Beispiele:": the list is the answer
         lead = " ".join(unit.text for unit in units[: announced + 1])
         items = list(itertools.takewhile(lambda unit: unit.item, units[announced + 1 :]))
-        return Composition(lead, tuple(unit.text for unit in items[:MAX_LIST_ITEMS]), (hits[0],))
+        listed = tuple(unit.text for unit in items[:MAX_LIST_ITEMS])
+        return Composition(lead, listed, (hits[0],), verdict_on(lead, hits[0], terms, lang, idf))
     sentences = [unit.text for unit in units]
     if not str(hits[0].chunk.metadata.get("section", "")).rstrip().endswith("?"):
         # Not written as a guide (a handbook chapter, a saved web page): the first sentence of a
@@ -89,7 +103,7 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
         (score(sentence), hit, sentence)
         for hit in hits[1:]
         for sentence in split_sentences(hit.chunk.text)
-        if sentence not in points
+        if sentence not in points and stands_alone(sentence)
     ]
     best = max(borrowed, key=lambda b: b[0], default=None)
     if best is not None and best[0] > max(best_own, 0.0) * BORROW_MARGIN:
@@ -97,7 +111,25 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
     second = second_part(question, lang, [lead, *points], hits[1:], idf)
     if second is not None:
         add(second[1], second[0])
-    return Composition(lead=lead, points=tuple(points), used=tuple(used))
+    return Composition(lead, tuple(points), tuple(used), verdict_on(lead, hits[0], terms, lang, idf))
+
+
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence can join another section's answer: it neither gives its own section's
+    yes or no nor refers back to a sentence before it."""
+    return not (_VERDICT.match(sentence) or _BACK_REFERENCE.match(sentence))
+
+
+def verdict_on(lead: str, hit: Hit, terms: set[str], lang: str, idf: Callable[[str], float]) -> str | None:
+    """The section's heading, when the lead gives a yes or no to it and the heading is mostly about
+    specific things the question does not name (a condition, a group, a case): the question then
+    asks something else, however close, and a bare "Nein" would read as the answer to it."""
+    if not _VERDICT.match(lead):
+        return None
+    heading = str(hit.chunk.metadata.get("section", ""))
+    specific = {t: idf(t) for t in tokenize(subject_of(heading), lang) if idf(t) >= SPECIFIC_IDF}
+    unasked = sum(weight for t, weight in specific.items() if t not in terms)
+    return heading if unasked > sum(specific.values()) * NARROWER_SHARE else None
 
 
 def second_part(

@@ -15,6 +15,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Dazu steht nichts in meinen Leitfäden, und raten möchte ich nicht. "
             "Verwandt ist „{section}“ ({title}). Ich helfe Ihnen gern bei diesen Themen:"
         ),
+        "verdict_on": "Zur Frage „{heading}“: {lead}",
         "empty": "Bitte stellen Sie mir eine Frage zu TikTok, zum Beispiel: {example}",
         "too_long": (
             "Ihre Nachricht ist mit {length} Zeichen zu lang (höchstens {limit}). "
@@ -63,6 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "My guides don't cover that, and I'd rather not guess. Related: “{section}” ({title}). "
             "I can help with these topics:"
         ),
+        "verdict_on": "On the question “{heading}”: {lead}",
         "empty": "Please ask me a question about TikTok, for example: {example}",
         "too_long": (
             "Your message has {length} characters, more than the {limit} I accept. "

@@ -158,6 +158,16 @@ def test_a_question_about_ad_costs_is_answered_with_ad_budgets_not_live_gifts(an
     assert "Geschenk" not in answer.text and "Lautsprecher" not in answer.text
 
 
+def test_a_yes_or_no_meant_for_a_narrower_question_is_never_a_bare_answer(answerer: Answerer) -> None:
+    # Asked broadly whether ads can find apprentices, a section on ads for pupils under 18 may well
+    # lead; its "Nein" must then say that it answers the question on under-18s, not this one.
+    answer = answerer.ask("kann man über tiktok werbung auch azubis suchen, also ne richtige anzeige schalten?")
+    lead = answer.text.split("\n")[0]
+    assert not lead.startswith(("Ja", "Nein"))
+    if "Nein" in lead:
+        assert lead.startswith("Zur Frage „") and "“: Nein" in lead
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -75,3 +75,37 @@ def test_sharing_only_a_word_every_guide_uses_is_no_second_half() -> None:
     idf = {"tiktok": 0.15}.get
     composition = compose(question, "de", sections, lambda term: idf(term, 2.0))
     assert not any("50 Euro" in point for point in composition.points)
+
+
+RECRUITING = "Ja, TikTok eignet sich für die Personalsuche. Betriebe zeigen dort ihren Alltag."
+YOUNG_ONLY = "Nein, TikTok erreicht inzwischen alle Altersgruppen. Dies gilt auch für Handwerksbetriebe."
+
+
+def test_another_sections_yes_or_no_or_a_sentence_leaning_on_its_neighbour_is_never_borrowed() -> None:
+    # Both sentences of the second section match the question better than the first section's,
+    # but "Nein, ..." answers that section's own heading and "Dies ..." needs the sentence before it.
+    question = "erreicht tiktok auch handwerksbetriebe aller altersgruppen?"
+    sections = [
+        hit(RECRUITING, "Eignet sich TikTok für die Personalsuche?"),
+        hit(YOUNG_ONLY, "Ist TikTok nur etwas für Junge?"),
+    ]
+    composition = compose(question, "de", sections, lambda term: 1.0)
+    assert composition.points == ("Betriebe zeigen dort ihren Alltag.",)
+    assert [h.chunk.id for h in composition.used] == ["Eignet sich TikTok für die Personalsuche?"]
+
+
+UNDER_18 = "Nein, nicht mit personalisierter Werbung. Unter 18 sieht niemand solche Anzeigen."
+
+
+def test_a_yes_or_no_to_a_narrower_heading_says_which_question_it_answers() -> None:
+    heading = "Kann ich Schüler unter 18 gezielt mit Azubi-Anzeigen ansprechen?"
+    broad = compose("kann ich mit anzeigen azubis suchen?", "de", [hit(UNDER_18, heading)], lambda term: 1.0)
+    assert broad.verdict_on == heading
+    same = compose(heading, "de", [hit(UNDER_18, heading)], lambda term: 1.0)
+    assert same.verdict_on is None
+
+
+def test_a_lead_that_is_no_yes_or_no_needs_no_frame() -> None:
+    section = hit(RECRUITING.removeprefix("Ja, "), "Wofür eignet sich TikTok?")
+    composition = compose("was zählt im algorithmus?", "de", [section], lambda term: 1.0)
+    assert composition.verdict_on is None
