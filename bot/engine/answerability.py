@@ -147,6 +147,10 @@ _SENTENCE = re.compile(r"(?<=[?.!])\s+")
 # A declined question is pointed to a related section only when one is this close.
 POINTER_MARGIN = 0.03
 POINTER_COVERAGE = 0.3
+# ... and only one the decision gives some chance of answering: on the golden set and the tuning
+# half, every pointer to the section that held the fact had at least 0.34; below 0.3 pointers were
+# near-random for questions the guides do not cover.
+POINTER_PROBABILITY = 0.3
 # A question about another platform is answered only from a section covering this much of what
 # it asks besides the platform's name.
 PLATFORM_COVERAGE = 0.5
@@ -380,7 +384,11 @@ class Judge:
         ordered = [chosen, *(h for h in hits if h is not chosen)]
         # A pointer only for a near miss: close, and about some of the same things.
         threshold = self.answerability.threshold
-        near = chosen.dense >= threshold - POINTER_MARGIN and signals.coverage >= POINTER_COVERAGE
+        near = (
+            chosen.dense >= threshold - POINTER_MARGIN
+            and signals.coverage >= POINTER_COVERAGE
+            and best.probability >= POINTER_PROBABILITY
+        )
         # The reason is logged: it names no word of the question, logs carry no user text.
         reason = (
             f"answer probability {best.probability:.2f} (relevance {relevance:.3f}, coverage {signals.coverage:.2f})"

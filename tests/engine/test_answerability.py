@@ -248,6 +248,21 @@ def test_a_near_miss_names_a_related_section_as_a_marked_pointer_never_as_the_an
     assert answer.text.startswith("Dazu steht nichts in meinen Leitfäden")
 
 
+@pytest.mark.parametrize(
+    ("question", "unrelated"),
+    [
+        ("Wie hoch ist der Aktienkurs von ByteDance?", "Musical.ly"),
+        ("What is the minimum wage in Germany?", "businesses are on TikTok"),
+    ],
+)
+def test_a_question_far_from_every_guide_gets_no_pointer_to_a_section_that_merely_shares_a_word(
+    answerer: Answerer, question: str, unrelated: str
+) -> None:
+    answer = answerer.ask(question)
+    assert not answer.in_scope
+    assert "Verwandt" not in answer.text and "Related" not in answer.text and unrelated not in answer.text
+
+
 def test_a_legal_answer_ends_with_one_no_legal_advice_line(answerer: Answerer) -> None:
     answer = answerer.ask("Braucht unser TikTok-Firmenprofil ein Impressum?")
     assert answer.in_scope and answer.sources[0].legal
