@@ -33,10 +33,15 @@ _QUANTITY = re.compile(
 _DIGIT = re.compile(r"\d")
 # "Nein, TikTok erreicht alle Altersgruppen." answers its own section's heading; "Diese Regeln
 # gelten ..." leans on the sentence before it. Neither can stand in another section's answer.
-_VERDICT = re.compile(r"^(?:ja|nein|jein|yes|no)\b", re.IGNORECASE)
+_VERDICT = re.compile(
+    r"^(?:ja|nein|jein|yes|no|teilweise|partly|nicht\s+(?:zwingend|automatisch|unbedingt)|"
+    r"not\s+(?:necessarily|automatically))\s*[,.:;!–—-]",
+    re.IGNORECASE,
+)
 _BACK_REFERENCE = re.compile(
-    r"^(?:dies(?:e[mnrs]?)?|deshalb|daher|dafür|dadurch|damit|dabei|dort|this|these|those|that|it|they|such|"
-    r"therefore)\b",
+    r"^(?:dies(?:e[mnrs]?)?|deshalb|daher|dafür|dadurch|dabei|dazu|davon|darum|deswegen|es(?!\s+gibt\b)|"
+    r"das\s+(?:ist|gilt|war|funktioniert|bedeutet|heißt)|this|these|that|they|such|therefore|"
+    r"it(?!\s+is\s+\w+\s+to\b)|those(?!\s+who\b))\b",
     re.IGNORECASE,
 )
 
@@ -80,7 +85,7 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
         listed = tuple(unit.text for unit in items[:MAX_LIST_ITEMS])
         return Composition(lead, listed, (hits[0],), verdict_on(lead, hits[0], terms, lang, idf))
     sentences = [unit.text for unit in units]
-    if not str(hits[0].chunk.metadata.get("section", "")).rstrip().endswith("?"):
+    if not asks(heading_of(hits[0])):
         # Not written as a guide (a handbook chapter, a saved web page): the first sentence of a
         # section answers nothing in particular, so the sentence that best matches the question leads.
         answering = max(range(len(sentences)), key=lambda i: (score(sentences[i]), -i))
@@ -120,13 +125,22 @@ def stands_alone(sentence: str) -> bool:
     return not (_VERDICT.match(sentence) or _BACK_REFERENCE.match(sentence))
 
 
+def heading_of(hit: Hit) -> str:
+    return str(hit.chunk.metadata.get("section", "")).strip()
+
+
+def asks(heading: str) -> bool:
+    """Guides phrase each heading as the question its section answers; a handbook chapter's does not."""
+    return heading.endswith("?")
+
+
 def verdict_on(lead: str, hit: Hit, terms: set[str], lang: str, idf: Callable[[str], float]) -> str | None:
     """The section's heading, when the lead gives a yes or no to it and the heading is mostly about
     specific things the question does not name (a condition, a group, a case): the question then
     asks something else, however close, and a bare "Nein" would read as the answer to it."""
-    if not _VERDICT.match(lead):
+    heading = heading_of(hit)
+    if not (_VERDICT.match(lead) and asks(heading)):
         return None
-    heading = str(hit.chunk.metadata.get("section", ""))
     specific = {t: idf(t) for t in tokenize(subject_of(heading), lang) if idf(t) >= SPECIFIC_IDF}
     unasked = sum(weight for t, weight in specific.items() if t not in terms)
     return heading if unasked > sum(specific.values()) * NARROWER_SHARE else None
@@ -148,7 +162,7 @@ def second_part(
         return None
     terms = set(tokenize(subject_of(question), lang))
     for hit in others:
-        heading = str(hit.chunk.metadata.get("section", ""))
+        heading = heading_of(hit)
         opening = next(iter(split_sentences(hit.chunk.text)), "")
         subject = any(idf(t) >= SPECIFIC_IDF for t in terms & set(tokenize(subject_of(heading), lang)))
         if asked_for(heading) is kind and subject and holds(kind, opening):

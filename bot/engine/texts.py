@@ -6,6 +6,8 @@ Telegram front end keeps its interface texts (HTML, menus, commands) in `bot/tel
 
 from __future__ import annotations
 
+import re
+
 TEXTS: dict[str, dict[str, str]] = {
     "de": {
         "out_of_scope": (
@@ -15,7 +17,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Dazu steht nichts in meinen Leitfäden, und raten möchte ich nicht. "
             "Verwandt ist „{section}“ ({title}). Ich helfe Ihnen gern bei diesen Themen:"
         ),
-        "verdict_on": "Zur Frage „{heading}“: {lead}",
+        "verdict_on": "Zur Frage „{heading}“:\n{lead}",
         "empty": "Bitte stellen Sie mir eine Frage zu TikTok, zum Beispiel: {example}",
         "too_long": (
             "Ihre Nachricht ist mit {length} Zeichen zu lang (höchstens {limit}). "
@@ -64,7 +66,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "My guides don't cover that, and I'd rather not guess. Related: “{section}” ({title}). "
             "I can help with these topics:"
         ),
-        "verdict_on": "On the question “{heading}”: {lead}",
+        "verdict_on": "On the question “{heading}”:\n{lead}",
         "empty": "Please ask me a question about TikTok, for example: {example}",
         "too_long": (
             "Your message has {length} characters, more than the {limit} I accept. "
@@ -116,3 +118,18 @@ def pick(table: dict[str, dict[str, str]], lang: str, key: str, **values: object
 def text(lang: str, key: str, **values: object) -> str:
     """An engine text in `lang`."""
     return pick(TEXTS, lang, key, **values)
+
+
+# The line that names the question a yes or no answers ("verdict_on"); it quotes a heading, which is
+# not part of the answer itself (the evaluation looks for facts in what follows).
+_FRAME = re.compile(
+    "|".join(
+        "^" + re.escape(table["verdict_on"].split("{lead}")[0]).replace(re.escape("{heading}"), "[^\n]*")
+        for table in TEXTS.values()
+    )
+)
+
+
+def without_frame(answer: str) -> str:
+    """An answer's text without the line naming the question its yes or no answers."""
+    return _FRAME.sub("", answer, count=1)

@@ -159,13 +159,14 @@ def test_a_question_about_ad_costs_is_answered_with_ad_budgets_not_live_gifts(an
 
 
 def test_a_yes_or_no_meant_for_a_narrower_question_is_never_a_bare_answer(answerer: Answerer) -> None:
-    # Asked broadly whether ads can find apprentices, a section on ads for pupils under 18 may well
-    # lead; its "Nein" must then say that it answers the question on under-18s, not this one.
-    answer = answerer.ask("kann man über tiktok werbung auch azubis suchen, also ne richtige anzeige schalten?")
-    lead = answer.text.split("\n")[0]
-    assert not lead.startswith(("Ja", "Nein"))
-    if "Nein" in lead:
-        assert lead.startswith("Zur Frage „") and "“: Nein" in lead
+    # Asked broadly about ads for apprentices, the sections that answer ask narrower questions (ads
+    # for pupils under 18, whether ads pay off for hiring): a "Nein" or "Ja" to one of them must say
+    # which question it answers, or an owner reads it as the answer to their own.
+    answer = answerer.ask("geht das eigentlich, mit tiktok anzeigen nach lehrlingen zu suchen?")
+    assert answer.in_scope
+    first, second = answer.text.split("\n")[:2]
+    assert not first.startswith(("Ja", "Nein"))
+    assert first == f"Zur Frage „{answer.sources[0].section}“:" and second.startswith(("Ja", "Nein"))
 
 
 @pytest.mark.parametrize(

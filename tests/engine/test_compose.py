@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.engine.extractive import compose
 from bot.engine.retrieval import Hit
+from bot.engine.texts import text, without_frame
 from bot.kb.documents import Chunk
 from bot.kb.sentences import split_sentences
 
@@ -109,3 +112,26 @@ def test_a_lead_that_is_no_yes_or_no_needs_no_frame() -> None:
     section = hit(RECRUITING.removeprefix("Ja, "), "Wofür eignet sich TikTok?")
     composition = compose("was zählt im algorithmus?", "de", [section], lambda term: 1.0)
     assert composition.verdict_on is None
+
+
+def test_a_handbook_chapter_is_no_question_a_yes_or_no_could_answer() -> None:
+    chapter = hit("Nein, Rohmaterial wird nicht verkauft. Es bleibt zwölf Monate im Archiv.", "3.2 Rohmaterial")
+    composition = compose("kann ich das rohmaterial kaufen?", "de", [chapter], lambda term: 1.0)
+    assert composition.verdict_on is None
+
+
+def test_a_yes_or_no_leading_a_list_names_its_question_too() -> None:
+    composition = compose(
+        "musste tiktok schon mal zahlen?", "de", [hit(FINES, "Welche Strafe bekam TikTok in Irland?")], lambda t: 1.0
+    )
+    assert composition.lead.startswith("Ja, TikTok wurde mehrfach bestraft.")
+    assert composition.verdict_on == "Welche Strafe bekam TikTok in Irland?"
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_line_naming_the_question_is_its_own_line_and_no_fact_of_the_answer(lang: str) -> None:
+    answer = text(lang, "verdict_on", heading="Kann ich Schüler unter 18 ansprechen?", lead="Nein, nicht gezielt.")
+    first, lead = answer.split("\n")
+    assert "Kann ich Schüler unter 18 ansprechen?" in first and lead == "Nein, nicht gezielt."
+    assert without_frame(f"{answer}\n• Ein Punkt.") == "Nein, nicht gezielt.\n• Ein Punkt."
+    assert without_frame("Nein, nicht gezielt.") == "Nein, nicht gezielt."
