@@ -38,6 +38,13 @@ def answer_paragraphs(answer: Answer) -> list[str]:
     return paragraphs
 
 
+def preview(answer: Answer, limit: int = 200) -> str:
+    """The answer's opening on one line, for an inline card: the lead with the question it answers
+    when it names one ("Zur Frage „…“: Nein, …"), never only that question."""
+    opening = answer.text.split("\n\n")[0].split("\n• ")[0]
+    return " ".join(opening.split("\n"))[:limit]
+
+
 def _link(reference: Reference) -> str:
     """A link to the original source, named by its publisher (the guide section is the anchor)."""
     name = reference.publisher or reference.title or reference.url

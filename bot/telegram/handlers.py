@@ -31,6 +31,7 @@ from bot.telegram.formatting import (
     answer_keyboard,
     answer_paragraphs,
     forget_keyboard,
+    preview,
     questions_keyboard,
     sources_html,
     split_html,
@@ -310,7 +311,7 @@ async def answer_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     card = InlineQueryResultArticle(
         id=hashlib.sha256(question.encode()).hexdigest()[:32],
         title=question[:100],
-        description=answer.text.split("\n")[0][:200],
+        description=preview(answer),
         input_message_content=InputTextMessageContent(
             split_html(answer_paragraphs(answer))[0], parse_mode=ParseMode.HTML
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.engine.types import Answer, Reference, Source
-from bot.telegram.formatting import MAX_MESSAGE, answer_paragraphs, split_html
+from bot.telegram.formatting import MAX_MESSAGE, answer_paragraphs, preview, split_html
 from tests.fakes.bot_api import check_html
 
 
@@ -54,3 +54,15 @@ def test_sources_link_to_the_original_page_and_name_the_guide_section() -> None:
     assert "Werbung › Was kostet Werbung?" in html
     assert '<a href="https://ads.tiktok.com/help/article/budget?a=1&amp;b=2">TikTok Ads Help</a>' in html
     assert check_html(html)[1] is None
+
+
+def test_an_inline_card_previews_the_lead_with_the_question_it_answers_never_that_question_alone() -> None:
+    framed = Answer(
+        question="q",
+        text="Zur Frage „Kann ich Schüler unter 18 ansprechen?“:\nNein, nicht gezielt.\n• Ein Punkt.\n\nHinweis.",
+        language="de",
+        in_scope=True,
+    )
+    assert preview(framed) == "Zur Frage „Kann ich Schüler unter 18 ansprechen?“: Nein, nicht gezielt."
+    plain = Answer(question="q", text="Ja, so.\n• Ein Punkt.", language="de", in_scope=True)
+    assert preview(plain) == "Ja, so."
