@@ -38,6 +38,7 @@ _VERDICT = re.compile(
     r"not\s+(?:necessarily|automatically))\s*[,.:;!–—-]",
     re.IGNORECASE,
 )
+_BARE_VERDICT = re.compile(r"^(?:ja|nein|yes|no)[.!]$", re.IGNORECASE)  # "Yes." says nothing on its own
 _BACK_REFERENCE = re.compile(
     r"^(?:dies(?:e[mnrs]?)?|deshalb|daher|dafür|dadurch|dabei|dazu|davon|darum|deswegen|es(?!\s+gibt\b)|"
     r"das\s+(?:ist|gilt|war|funktioniert|bedeutet|heißt)|this|these|that|they|such|therefore|"
@@ -91,6 +92,8 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
         answering = max(range(len(sentences)), key=lambda i: (score(sentences[i]), -i))
         sentences.insert(0, sentences.pop(answering))
     lead, *rest = sentences
+    if _BARE_VERDICT.match(lead) and rest:  # "Yes. Spark Ads let you promote ...": the reason belongs to it
+        lead = f"{lead} {rest.pop(0)}"
     ranked = sorted(range(len(rest)), key=lambda i: -score(rest[i]))
     own = sorted(ranked[:MAX_POINTS])
     best_own = max((score(rest[i]) for i in own), default=0.0)

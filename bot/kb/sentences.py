@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 _NO_SPLIT_BEFORE = re.compile(
-    r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|No|Art|Abs|Az|Rn|Ziff|lit|\d{1,2})\.$"
+    r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|[Nn]o|Art|Abs|Az|Rn|Ziff|lit|\d{1,2})\.$"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"“(\d])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")

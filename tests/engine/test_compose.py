@@ -47,6 +47,8 @@ def test_legal_citations_stay_inside_their_sentence() -> None:
         "Antworten Sie binnen eines Monats (Art. 12 Abs. 3 DSGVO).",
         "Danach folgt der nächste Satz.",
     ]
+    english = "It is an offence under section 33(2) no. 1 DDG. Update the imprint."
+    assert split_sentences(english) == ["It is an offence under section 33(2) no. 1 DDG.", "Update the imprint."]
 
 
 MATCHES = "A match is a duel between two LIVE creators. Viewers on both sides send gifts to their creator."
@@ -135,3 +137,11 @@ def test_the_line_naming_the_question_is_its_own_line_and_no_fact_of_the_answer(
     assert "Kann ich Schüler unter 18 ansprechen?" in first and lead == "Nein, nicht gezielt."
     assert without_frame(f"{answer}\n• Ein Punkt.") == "Nein, nicht gezielt.\n• Ein Punkt."
     assert without_frame("Nein, nicht gezielt.") == "Nein, nicht gezielt."
+
+
+def test_a_bare_yes_leads_together_with_the_sentence_that_says_what_it_means() -> None:
+    body = "Yes. Spark Ads let you promote an existing post. Views count for the post. Budgets start at 50 dollars."
+    composition = compose(
+        "what do ads cost?", "en", [hit(body, "Can I use an existing video as an ad?")], lambda t: 1.0
+    )
+    assert composition.lead == "Yes. Spark Ads let you promote an existing post."
