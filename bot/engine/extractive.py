@@ -38,7 +38,6 @@ _VERDICT = re.compile(
     r"not\s+(?:necessarily|automatically))\s*[,.:;!–—-]",
     re.IGNORECASE,
 )
-_BARE_VERDICT = re.compile(r"^(?:ja|nein|yes|no)[.!]$", re.IGNORECASE)  # "Yes." says nothing on its own
 _BACK_REFERENCE = re.compile(
     r"^(?:dies(?:e[mnrs]?)?|deshalb|daher|dafür|dadurch|dabei|dazu|davon|darum|deswegen|es(?!\s+gibt\b)|"
     r"das\s+(?:ist|gilt|war|funktioniert|bedeutet|heißt)|this|these|that|they|such|therefore|"
@@ -92,8 +91,6 @@ def compose(question: str, lang: str, hits: list[Hit], idf: Callable[[str], floa
         answering = max(range(len(sentences)), key=lambda i: (score(sentences[i]), -i))
         sentences.insert(0, sentences.pop(answering))
     lead, *rest = sentences
-    if _BARE_VERDICT.match(lead) and rest:  # "Yes. Spark Ads let you promote ...": the reason belongs to it
-        lead = f"{lead} {rest.pop(0)}"
     ranked = sorted(range(len(rest)), key=lambda i: -score(rest[i]))
     own = sorted(ranked[:MAX_POINTS])
     best_own = max((score(rest[i]) for i in own), default=0.0)
@@ -144,9 +141,15 @@ def verdict_on(lead: str, hit: Hit, terms: set[str], lang: str, idf: Callable[[s
     heading = heading_of(hit)
     if not (_VERDICT.match(lead) and asks(heading)):
         return None
-    specific = {t: idf(t) for t in tokenize(subject_of(heading), lang) if idf(t) >= SPECIFIC_IDF}
+    specific = specific_terms(heading, lang, idf)
     unasked = sum(weight for t, weight in specific.items() if t not in terms)
     return heading if unasked > sum(specific.values()) * NARROWER_SHARE else None
+
+
+def specific_terms(heading: str, lang: str, idf: Callable[[str], float]) -> dict[str, float]:
+    """What a heading asks about, by rarity: its terms that name a subject ("TikTok", in every
+    guide, and the asking words such as "kostet" name none)."""
+    return {t: idf(t) for t in tokenize(subject_of(heading), lang) if idf(t) >= SPECIFIC_IDF}
 
 
 def second_part(
@@ -167,7 +170,7 @@ def second_part(
     for hit in others:
         heading = heading_of(hit)
         opening = next(iter(split_sentences(hit.chunk.text)), "")
-        subject = any(idf(t) >= SPECIFIC_IDF for t in terms & set(tokenize(subject_of(heading), lang)))
+        subject = bool(terms & specific_terms(heading, lang, idf).keys())
         if asked_for(heading) is kind and subject and holds(kind, opening):
             return hit, opening
     return None

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# An abbreviation ("Nr.", "no. 1") ends no sentence, and neither does a bare "Yes." or "Ja.": it
+# says nothing without the sentence that follows ("Yes. Spark Ads let you promote ...").
 _NO_SPLIT_BEFORE = re.compile(
     r"\b(?:[A-Za-zÄÖÜäöü]|bzw|ca|etc|usw|vgl|Dr|Nr|Mio|Mrd|inkl|evtl|ggf|vs|St|[Nn]o|Art|Abs|Az|Rn|Ziff|lit|\d{1,2})\.$"
+    r"|^(?i:ja|nein|yes|no)[.!]$"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"“(\d])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
