@@ -258,9 +258,9 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
         for part_no, part in enumerate(parts):
             key = f"{doc.path}#{section.heading}#{part_no}"
             yield _chunk(key, part, {**metadata, "kind": SECTION, "part": part_no})
-        # Questions and sentences lead to the section's first part by file and heading, not by its
-        # id: editing one sentence then re-embeds that sentence and the section, nothing else.
-        if section.questions:  # one entry for all of them: a tenth of the embedding work at ingest
+        # Questions and sentences lead to their section's part by file, heading and part number, not
+        # by its id: editing one sentence then re-embeds that sentence and the part, nothing else.
+        if section.questions:  # one entry for all of them: it finds more than one each (docs/EXPERIMENTS.md)
             yield _chunk(
                 f"{doc.path}#{section.heading}#q",
                 "\n".join(section.questions),
@@ -269,11 +269,27 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
             continue
         # A document not written as a guide (a handbook, terms, a saved page) states its facts in
         # long sections under headings that ask nothing: each sentence is found on its own, so
-        # "Wie lange hat der Kunde für die Freigabe?" finds the one sentence on the 48 hours.
+        # "Wie lange hat der Kunde für die Freigabe?" finds the one sentence on the 48 hours. It
+        # leads to the part that holds it: a style guide without headings is one long section in
+        # several parts, and the colour code in its third part is no answer from its first.
         sentences = dict.fromkeys(s for s in split_sentences(body) if len(s.split()) >= MIN_SENTENCE_WORDS)
         for sentence in sentences:
             part = "s" + hashlib.sha256(sentence.encode()).hexdigest()[:12]  # stable when others move
-            yield _chunk(f"{doc.path}#{section.heading}#{part}", sentence, {**metadata, "kind": SENTENCE, "part": part})
+            part_no = _part_holding(sentence, parts)
+            # Only later parts are named: a one-part section's sentences keep the ids they had.
+            held_in = {"in_part": part_no} if part_no else {}
+            key = f"{doc.path}#{section.heading}#{part}"
+            yield _chunk(key, sentence, {**metadata, "kind": SENTENCE, "part": part, **held_in})
+
+
+def _part_holding(sentence: str, parts: list[str]) -> int:
+    """The first part that holds the sentence (parts overlap), or, for one cut at a part's end,
+    the first that holds its beginning."""
+    for text in (sentence, sentence[:40]):
+        found = next((number for number, part in enumerate(parts) if text in part), None)
+        if found is not None:
+            return found
+    return 0
 
 
 def _menu_metadata(doc: Document) -> dict[str, Any]:

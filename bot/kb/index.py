@@ -164,8 +164,11 @@ class KnowledgeIndex:
         record = next((c for c in chunks if c.metadata.get("kind") == VOCABULARY), None)
         self.vocabulary = Vocabulary.from_json(record.text) if record else Vocabulary()
         self._by_id = {c.id: c for c in self.chunks}
-        first_parts = {_place(c): c.id for c in self.chunks if c.metadata.get("part", 0) == 0}
-        self._parent = {c.id: first_parts.get(_place(c), "") for c in chunks if c.finds_section}
+        parts = {(*_place(c), int(c.metadata.get("part", 0))): c.id for c in self.chunks}
+        # A declared question leads to its section's first part, a sentence to the part holding it.
+        self._parent = {
+            c.id: parts.get((*_place(c), int(c.metadata.get("in_part", 0))), "") for c in chunks if c.finds_section
+        }
         self.languages = frozenset(c.metadata["lang"] for c in self.chunks)
         self._ids = [c.id for c in chunks]
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
