@@ -258,9 +258,12 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
         for part_no, part in enumerate(parts):
             key = f"{doc.path}#{section.heading}#{part_no}"
             yield _chunk(key, part, {**metadata, "kind": SECTION, "part": part_no})
-        # Questions and sentences lead to their section's part by file, heading and part number, not
-        # by its id: editing one sentence then re-embeds that sentence and the part, nothing else.
-        if section.questions:  # one entry for all of them: it finds more than one each (docs/EXPERIMENTS.md)
+        # Questions lead to their section's first part, sentences to the part holding them, by file,
+        # heading and part number, not by id: editing one sentence re-embeds that sentence and its
+        # part (and the sentences the edit moves into another part), nothing else.
+        # One entry for all the declared questions: it finds the right section more often than one
+        # per question, and ingest is faster (docs/EXPERIMENTS.md).
+        if section.questions:
             yield _chunk(
                 f"{doc.path}#{section.heading}#q",
                 "\n".join(section.questions),
@@ -284,9 +287,12 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
 
 def _part_holding(sentence: str, parts: list[str]) -> int:
     """The first part that holds the sentence (parts overlap), or, for one cut at a part's end,
-    the first that holds its beginning."""
-    for text in (sentence, sentence[:40]):
-        found = next((number for number, part in enumerate(parts) if text in part), None)
+    the first that holds its beginning; the first part if none does. Compared with single spaces:
+    the sentence splitter joins a paragraph's hard-wrapped lines, the parts keep them."""
+    flat = [" ".join(part.split()) for part in parts]
+    whole = " ".join(sentence.split())
+    for text in (whole, whole[:40]):
+        found = next((number for number, part in enumerate(flat) if text in part), None)
         if found is not None:
             return found
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.ingest.sync import ingest
@@ -96,3 +98,18 @@ def test_a_fact_in_a_later_part_of_a_long_document_is_answered_from_that_part(
     assert sentence in nearest.chunk.text and nearest.chunk.metadata["part"] > 0
     answer = Answerer.load(small_kb).ask("Welchen Farbcode hat das Mühlengrün?")
     assert answer.in_scope and "#2E7D32" in answer.text
+
+
+def test_a_sentence_wrapped_over_lines_still_leads_to_the_part_that_holds_it(e5: KnowledgeEmbeddings) -> None:
+    wrapped = textwrap.fill(STYLE_NOTES.replace("\n\n", " "), width=70)  # a handbook typed with hard line breaks
+    doc = parse_document("de/styleguide.txt", wrapped)
+    chunks = list(chunk_document(doc, e5.count_tokens, e5.max_tokens))
+    parts = [c.text for c in chunks if c.metadata["kind"] == "section"]
+    assert len(parts) > 1
+    for sentence in (c for c in chunks if c.metadata["kind"] == SENTENCE):
+        held_in = sentence.metadata.get("in_part", 0)
+        assert " ".join(sentence.text.split())[:40] in " ".join(parts[held_in].split())
+    assert any(c.metadata.get("in_part", 0) > 0 for c in chunks if "Allergenen" in c.text)
+    # A section in one part: its sentences carry no part number (their ids stay as they were).
+    handbook = list(chunk_document(parse_document("de/handbuch.md", HANDBOOK), e5.count_tokens, e5.max_tokens))
+    assert all("in_part" not in c.metadata for c in handbook)
