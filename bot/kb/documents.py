@@ -276,26 +276,29 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
         # leads to the part that holds it: a style guide without headings is one long section in
         # several parts, and the colour code in its third part is no answer from its first.
         sentences = dict.fromkeys(s for s in split_sentences(body) if len(s.split()) >= MIN_SENTENCE_WORDS)
+        flat = [" ".join(text.split()) for text in parts]
+        part_no = 0
         for sentence in sentences:
             part = "s" + hashlib.sha256(sentence.encode()).hexdigest()[:12]  # stable when others move
-            part_no = _part_holding(sentence, parts)
+            part_no = _part_holding(sentence, flat, part_no)
             # Only later parts are named: a one-part section's sentences keep the ids they had.
             held_in = {"in_part": part_no} if part_no else {}
             key = f"{doc.path}#{section.heading}#{part}"
             yield _chunk(key, sentence, {**metadata, "kind": SENTENCE, "part": part, **held_in})
 
 
-def _part_holding(sentence: str, parts: list[str]) -> int:
-    """The first part that holds the sentence (parts overlap), or, for one cut at a part's end,
-    the first that holds its beginning; the first part if none does. Compared with single spaces:
-    the sentence splitter joins a paragraph's hard-wrapped lines, the parts keep them."""
-    flat = [" ".join(part.split()) for part in parts]
+def _part_holding(sentence: str, flat_parts: list[str], start: int) -> int:
+    """The first part from `start` on that holds the sentence (parts overlap), or, for one cut at
+    a part's end, its beginning; else `start`. Sentences come in reading order, so each search
+    starts at the previous sentence's part: a long PDF is not searched whole for every sentence.
+    Parts are compared with single spaces (`flat_parts`): the sentence splitter joins a
+    paragraph's hard-wrapped lines, the parts keep them."""
     whole = " ".join(sentence.split())
     for text in (whole, whole[:40]):
-        found = next((number for number, part in enumerate(flat) if text in part), None)
+        found = next((n for n in range(start, len(flat_parts)) if text in flat_parts[n]), None)
         if found is not None:
             return found
-    return 0
+    return start
 
 
 def _menu_metadata(doc: Document) -> dict[str, Any]:
