@@ -33,9 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--set",
         dest="question_set",
-        choices=["golden", "tune", "held-out", "agency-tune", "agency-held-out"],
+        choices=["golden", "tune", "dev", "held-out", "agency-tune", "agency-held-out"],
         default="golden",
-        help="which question set: golden, or the tuning or held-out half of the real-world or agency questions",
+        help="which question set: golden, the tuning or held-out half of the real-world or agency questions, "
+        "or the real-world questions for choosing between variants (dev)",
     )
     evaluate.add_argument(
         "--held-out",

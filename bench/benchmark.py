@@ -272,6 +272,7 @@ def run_benchmarks(settings: Settings, answerer: Answerer) -> None:
     runs, results = run_all(settings, answerer, baseline=True, fusions=True)
     print("real-world questions ...", file=sys.stderr)
     tuning, _ = run_all(settings, answerer, baseline=False, fusions=False, question_set="tune")
+    choosing, _ = run_all(settings, answerer, baseline=False, fusions=False, question_set="dev")
     held_out, _ = run_all(settings, answerer, baseline=False, fusions=False, question_set="held-out")
     with tempfile.TemporaryDirectory() as workdir:
         agency = with_agency_documents(settings, answerer, Path(workdir))
@@ -367,7 +368,11 @@ def run_benchmarks(settings: Settings, answerer: Answerer) -> None:
         "questions: written from the topic list alone, facts labelled afterwards from the guides by another "
         "helper; asked once before they joined, fact in answer 66.7 %; their answers, read then, showed "
         "how another section's yes or no misled, which changed what the composer borrows and how it words a "
-        "yes or no, not which section answers). The engine is tuned, and its answerability "
+        "yes or no, not which section answers). A fourth batch, for choosing variants "
+        "(`tests/data/realworld_dev.jsonl`, the `dev-` questions), was written and labelled the same way on "
+        "2026-11-27, after the answerability weights in place were fitted; nothing is fitted on it, it only "
+        "compares variants on questions none of them was tuned on (docs/EXPERIMENTS.md). "
+        "The engine is tuned, and its answerability "
         "calibrated (`python -m bench calibrate`), on the golden set and `tests/data/realworld_tune.jsonl` "
         "only; `realworld_heldout.jsonl` is scored here untouched (`python -m bench eval --held-out`). "
         "Wrongly answered: answered, but the fact is "
@@ -379,6 +384,7 @@ def run_benchmarks(settings: Settings, answerer: Answerer) -> None:
             [
                 _renamed(held_out[0], "held-out real-world"),
                 _renamed(tuning[0], "tuning half"),
+                _renamed(choosing[0], "for choosing variants"),
                 _renamed(agency_held_out[0], "agency documents, held-out"),
             ]
         ),

@@ -41,6 +41,9 @@ GOLDEN_PATH = DATA / "golden.jsonl"
 QUESTION_SETS = {
     "golden": GOLDEN_PATH,
     "tune": DATA / "realworld_tune.jsonl",
+    # Written after the weights in place were fitted, and never fitted on: for choosing between
+    # variants of the engine on questions neither was tuned on (docs/EXPERIMENTS.md).
+    "dev": DATA / "realworld_dev.jsonl",
     "held-out": DATA / "realworld_heldout.jsonl",
     "agency-tune": DATA / "agency_tune.jsonl",
     "agency-held-out": DATA / "agency_heldout.jsonl",

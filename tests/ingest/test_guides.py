@@ -45,13 +45,15 @@ def test_every_german_guide_has_an_english_counterpart_with_the_same_sections() 
         assert len(docs["de"].sections) == len(docs["en"].sections), topic
 
 
-def test_held_out_questions_never_appear_in_the_tuning_half() -> None:
+def test_no_question_is_in_two_of_the_tuning_choosing_and_held_out_sets() -> None:
     def load(name: str) -> list[dict[str, object]]:
         lines = (REPO / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
 
     for tune, held in (
         ("realworld_tune.jsonl", "realworld_heldout.jsonl"),
+        ("realworld_dev.jsonl", "realworld_heldout.jsonl"),
+        ("realworld_tune.jsonl", "realworld_dev.jsonl"),
         ("agency_tune.jsonl", "agency_heldout.jsonl"),
     ):
         tuning, held_out = load(tune), load(held)
