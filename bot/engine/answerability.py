@@ -243,7 +243,7 @@ class Signals:
     """What ranking and decision weigh about one candidate section; `vector` is the models' input."""
 
     relevance: float  # best section text vs the question, minus the model's threshold
-    closeness: float  # this section (its declared questions and sentences included), minus the threshold
+    closeness: float  # this section's own text vs the question (not its declared questions), minus the threshold
     lead: float  # how far this section ranks ahead of the best other candidate (negative if behind)
     coverage: float  # rarity-weighted share of the best-covered question sentence's terms
     holds: bool  # the section holds the kind of information asked for (True when none is asked)
