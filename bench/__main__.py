@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from bench.conditions import POLICIES, POLICY_QUESTIONS
+from bench.evaluation import QUESTION_SETS
 from bot.config import ConfigError, startup_settings
 from bot.engine.answerer import Answerer
 from bot.kb.embeddings import EmbeddingModelError
@@ -33,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--set",
         dest="question_set",
-        choices=["golden", "tune", "dev", "held-out", "agency-tune", "agency-held-out"],
+        choices=list(QUESTION_SETS),
         default="golden",
         help="which question set: golden, the tuning or held-out half of the real-world or agency questions, "
         "or the real-world questions for choosing between variants (dev)",
