@@ -1,4 +1,4 @@
-"""Development tools: `python -m bench {eval,bench,calibrate,load,faults,conditions,scale,ownwords}`,
+"""Development tools: `python -m bench {eval,bench,adapt,calibrate,load,faults,conditions,scale,ownwords}`,
 run from a checkout.
 
 They read the question sets in `tests/data/` and write `docs/BENCHMARKS.md`, which is why they
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         help="score the held-out real-world half (same as --set held-out)",
     )
     sub.add_parser("bench", help="measure quality, latency, cold start, ingest and memory; writes docs/BENCHMARKS.md")
+    sub.add_parser("adapt", help="fit the question map on the guides' declared questions (then calibrate)")
     sub.add_parser("calibrate", help="fit the answerability decision on the golden set and the tuning halves")
     sub.add_parser("load", help="only the load test: highest sustained rate, memory over 10,000 chats")
     sub.add_parser("faults", help="kill -9 under load and restart: questions lost or answered twice")
@@ -106,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
 
         run_benchmarks(settings, answerer)
         return 0
+    if args.command == "adapt":
+        from bench.adapt import run_adapt
+
+        return run_adapt(answerer)
     if args.command == "calibrate":
         from bench.calibrate import run_calibration
 

@@ -25,7 +25,7 @@ from bot.engine.types import Turn
 
 CALIBRATION_SETS = ("golden", "tune", "agency-tune")
 FOLDS = 5
-RIDGE = 1.0  # L2 penalty on the standardised weights: a few hundred questions, eleven signals
+RIDGE = 1.0  # L2 penalty on the standardised weights: a few hundred questions, thirteen signals
 
 
 @dataclass(frozen=True)

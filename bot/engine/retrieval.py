@@ -10,6 +10,7 @@ import heapq
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.engine.adapter import QueryAdapter
 from bot.engine.keyword import BM25, AliasMap, tokenize
 from bot.kb.documents import Chunk
 from bot.kb.embeddings import KnowledgeEmbeddings
@@ -52,6 +53,7 @@ class Hit:
     score: float  # the fused score that ranked it
     dense: float  # cosine similarity to the question
     keyword: float  # BM25 score, 0 when no term matched
+    similarity: float = 0.0  # the question's mapped vector to the closest of the section's records
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Retriever:
         self.embeddings = embeddings
         self.fusion = fusion
         self.keyword_weight = keyword_weight
+        self.adapter = QueryAdapter.for_model(embeddings.model_id, index.manifest.dimension)
         self.aliases = AliasMap(index.vocabulary.aliases)
         self._by_lang: dict[str, tuple[list[Chunk], BM25]] = {}
         self._terms: dict[str, frozenset[str]] = {}
@@ -100,11 +103,12 @@ class Retriever:
 
     def search(self, query: str, lang: str, k: int = 5) -> Retrieval:
         vector = self.embeddings.embed_query(query)
+        ranking = self.adapter(vector)
         if self.fusion is Fusion.DENSE:  # the default path: no keyword scoring to pay for
-            found = self.index.dense_search(vector, k, lang)
-            hits = [Hit(s.chunk, s.score, s.text_score, 0.0) for s in found]
+            found = self.index.dense_search(vector, k, lang, ranking)
+            hits = [Hit(s.chunk, s.score, s.text_score, 0.0, s.score) for s in found]
             return Retrieval(hits, max((s.text_score for s in found), default=0.0))
-        dense = {s.chunk.id: s for s in self.index.dense_search(vector, DENSE_POOL, lang)}
+        dense = {s.chunk.id: s for s in self.index.dense_search(vector, DENSE_POOL, lang, ranking)}
         chunks, bm25 = self.keyword_index(lang)
         scores = bm25.scores(self.terms(query, lang))
         keyword = {chunks[number].id: score for number, score in scores.items()}
@@ -120,8 +124,9 @@ class Retriever:
         keyword_of = {cid: keyword.get(cid, 0.0) for cid in candidates}
         fused = self._fuse(dense_of, keyword_of)
         ranked = sorted(candidates, key=lambda cid: fused[cid], reverse=True)[:k]
-        text_of = {cid: dense[cid].text_score if cid in dense else floor for cid in candidates}
-        hits = [Hit(candidates[c], fused[c], text_of[c], keyword_of[c]) for c in ranked]
+        text_floor = min((s.text_score for s in dense.values()), default=0.0)
+        text_of = {cid: dense[cid].text_score if cid in dense else text_floor for cid in candidates}
+        hits = [Hit(candidates[c], fused[c], text_of[c], keyword_of[c], dense_of[c]) for c in ranked]
         return Retrieval(hits, relevance)
 
     def _fuse(self, dense: dict[str, float], keyword: dict[str, float]) -> dict[str, float]:

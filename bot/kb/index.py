@@ -224,36 +224,53 @@ class KnowledgeIndex:
         """The manifest as it is now in the store, to notice an index that went live since."""
         return read_manifest(self._client, settings)
 
-    def dense_search(self, vector: list[float], k: int, lang: str | None) -> list[ScoredChunk]:
+    def dense_search(
+        self, vector: list[float], k: int, lang: str | None, ranking: list[float] | None = None
+    ) -> list[ScoredChunk]:
         """Nearest sections by cosine similarity, restricted to `lang` when it has chunks.
 
         A section scores as well as the closest of its own text, the questions it declares and (in a
-        document not written as a guide) its sentences.
+        document not written as a guide) its sentences. `ranking`, the question's vector mapped for
+        ranking (`bot/engine/adapter.py`), orders the sections and gives their score; the text score
+        stays the plain cosine of `vector`, the scale relevance is calibrated on.
         """
         best: dict[str, float] = {}
         own: dict[str, float] = {}
-        for cid, similarity in self._nearest(vector, max(2 * k, QUERY_POOL), lang):
+        plains = []
+        for cid, similarity, plain in self._nearest(vector, ranking or vector, max(2 * k, QUERY_POOL), lang):
             section_id = self._parent.get(cid, cid)
             if section_id not in self._by_id:  # the vocabulary record, or a question whose section is gone
                 continue
             best[section_id] = max(best.get(section_id, -1.0), similarity)
+            plains.append(plain)
             if section_id == cid:
-                own[cid] = similarity
+                own[cid] = plain
         # A section found only through its questions counts, for relevance, as the least similar text.
-        floor = min(own.values(), default=min(best.values(), default=0.0))
+        floor = min(own.values(), default=min(plains, default=0.0))
         scored = [ScoredChunk(self._by_id[cid], score, own.get(cid, floor)) for cid, score in best.items()]
         return sorted(scored, key=lambda s: -s.score)[:k]
 
-    def _nearest(self, vector: list[float], n: int, lang: str | None) -> list[tuple[str, float]]:
-        """(record id, cosine similarity) of the `n` nearest records in `lang` (any language when
-        it has no chunks), nearest first."""
-        query = np.asarray(vector, dtype=np.float32)
-        similarities = self._vectors @ (query / (np.linalg.norm(query) or 1.0))
+    def vectors_of(self, chunk_ids: list[str]) -> np.ndarray:
+        """The stored (unit-length) vectors of these records, in their order."""
+        row = {cid: i for i, cid in enumerate(self._ids)}
+        return self._vectors[[row[cid] for cid in chunk_ids]]
+
+    def _nearest(
+        self, vector: list[float], ranking: list[float], n: int, lang: str | None
+    ) -> list[tuple[str, float, float]]:
+        """(record id, similarity to `ranking`, cosine to `vector`) of the `n` records in `lang` (any
+        language when it has no chunks) nearest `ranking`, nearest first."""
         rows = self._rows.get(lang, self._every_row) if lang is not None else self._every_row
         n = min(n, len(rows))
         if n == 0:
             return []
-        candidates = similarities[rows]
-        top = np.argpartition(-candidates, n - 1)[:n]
-        top = top[np.argsort(-candidates[top], kind="stable")]
-        return [(self._ids[rows[i]], float(candidates[i])) for i in top]
+        ranked = (self._vectors @ _unit(ranking))[rows]
+        top = np.argpartition(-ranked, n - 1)[:n]
+        top = top[np.argsort(-ranked[top], kind="stable")]
+        plain = ranked[top] if ranking is vector else self._vectors[rows[top]] @ _unit(vector)
+        return [(self._ids[rows[i]], float(ranked[i]), float(p)) for i, p in zip(top, plain, strict=True)]
+
+
+def _unit(vector: list[float]) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float32)
+    return array / (np.linalg.norm(array) or 1.0)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.engine.adapter import QueryAdapter
 from bot.engine.answerability import (
     ANSWER_PROBABILITY,
     CALIBRATIONS,
@@ -241,6 +242,21 @@ def test_an_owner_asking_whether_tiktok_suits_the_business_gets_the_getting_star
     assert answer.sources[0].section.startswith(("Lohnt sich TikTok", "Is TikTok worth it"))
 
 
+def test_the_question_map_ships_with_the_default_model_and_one_of_another_shape_is_ignored() -> None:
+    # Lost from an install, the map would silently rank as before it was fitted.
+    assert QueryAdapter.for_model(DEFAULT_MODEL, 384).fitted
+    assert not QueryAdapter.for_model(DEFAULT_MODEL, 768).fitted
+    assert not QueryAdapter.for_model("another/model", 384).fitted
+
+
+def test_a_short_question_in_other_words_than_the_heading_gets_the_section_the_map_ranks_first(
+    answerer: Answerer,
+) -> None:
+    # Without the map, the nearest text was not the section on what counts for the algorithm.
+    answer = answerer.ask("Was ist für den Algorithmus am wichtigsten?")
+    assert answer.in_scope and "Anzeigedauer" in answer.text
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -298,7 +314,7 @@ def test_answers_carry_the_original_sources_with_urls(answerer: Answerer) -> Non
 
 
 def test_every_calibration_weighs_every_signal() -> None:
-    signals = Signals(0.1, 0.1, 0.2, 1.0, True, False, True, 0, 0, 2.0, False, True)
+    signals = Signals(0.1, 0.1, 0.2, 0.05, 1.0, True, False, True, 0, 0, 2.0, False, True)
     for model, calibration in CALIBRATIONS.items():
         for weights in calibration:
             assert len(weights) == len(signals.vector()) + 1, f"refit {model}: python -m bench calibrate"
