@@ -242,6 +242,12 @@ def test_an_owner_asking_whether_tiktok_suits_the_business_gets_the_getting_star
     assert answer.sources[0].section.startswith(("Lohnt sich TikTok", "Is TikTok worth it"))
 
 
+def test_a_country_asked_by_name_is_covered_by_a_section_that_names_its_adjective(answerer: Answerer) -> None:
+    # The guides speak of "der irischen Datenschutzbehörde"; owners ask about "Irland".
+    answer = answerer.ask("Welche Strafe bekam TikTok in Irland?")
+    assert answer.in_scope and "345 Millionen" in answer.text
+
+
 def test_the_question_map_ships_with_the_default_model_and_one_of_another_shape_is_ignored() -> None:
     # Lost from an install, the map would silently rank as before it was fitted.
     assert QueryAdapter.for_model(DEFAULT_MODEL, 384).fitted
