@@ -1,10 +1,11 @@
 """Fitting the question map of `bot/engine/adapter.py`: `python -m bench adapt`.
 
 Every declared question of the guides in the index is embedded as a question; Δ is fitted so that
-`q + q·Δ` is nearest its own section's text among all sections of its language (softmax over
-cosines, a small L2 penalty on Δ keeping the map near the identity). No question set is read: the
-golden set and the tuning halves stay fit to calibrate the decision on, and the held-out halves
-untouched. Re-run after the guides' declared questions change much, then `bench calibrate`.
+`q + q·Δ` is nearest its own section's text among the sections of its language that declare
+questions (softmax over cosines, a small L2 penalty on Δ keeping the map near the identity). No
+question set is read: the golden set and the tuning halves stay fit to calibrate the decision on,
+and the held-out halves untouched. Re-run after the guides' declared questions change much, then
+`bench calibrate`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ LEARNING_RATE = 1e-3
 def training_pairs(answerer: Answerer) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
     """Question vectors, the row of each question's section, section vectors and both languages."""
     index = answerer.retriever.index
-    sections = [c for c in index.chunks if c.questions]
+    # A long section's parts all carry its questions; the first part stands for the section.
+    sections = [c for c in index.chunks if c.questions and int(c.metadata.get("part", 0)) == 0]
     vectors = index.vectors_of([c.id for c in sections])
     questions = [(q, row) for row, chunk in enumerate(sections) for q in chunk.questions]
     embed = answerer.retriever.embeddings
@@ -36,9 +38,9 @@ def training_pairs(answerer: Answerer) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def fit(
     asked: np.ndarray, rows: np.ndarray, sections: np.ndarray, asked_langs: list[str], langs: list[str]
 ) -> np.ndarray:
-    import torch
+    """Δ by full-batch Adam from zero (the identity map): deterministic, no sampling to seed."""
+    import torch  # a dependency of sentence-transformers; only this development tool needs it
 
-    torch.manual_seed(0)
     q = torch.tensor(asked)
     s = torch.nn.functional.normalize(torch.tensor(sections), dim=1)
     target = torch.tensor(rows)
@@ -56,6 +58,7 @@ def fit(
 
 
 def run_adapt(answerer: Answerer) -> int:
+    """Fits and stores the map for the embedding model in use; the decision weights then need a refit."""
     asked, rows, sections, asked_langs, langs = training_pairs(answerer)
     if not len(asked):
         print("No declared questions in the index: nothing to fit.")

@@ -15,17 +15,23 @@ answers curve lies 2 to 4 points of facts above the engine without it (docs/EXPE
 
 The map only ranks: relevance, the scope signal calibrated on plain cosines, stays the plain cosine
 of the question's own vector (the map spreads cosines far apart, and the threshold would no longer
-mean anything). A model without a fitted map ranks by its plain vector.
+mean anything), taken over the records the map puts nearest; for 98 % of the golden, tuning and
+choosing questions that includes the plainly nearest text, and for the rest the best differs by
+less than 0.008. A model without a fitted map (MiniLM ships none) ranks by its plain vector, and
+its affinity signal is then the plain cosine's gap, weighed like its other signals with the
+default model's weights.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import numpy as np
 
 ADAPTERS = Path(__file__).with_name("adapters")
+log = logging.getLogger(__name__)
 
 
 def adapter_path(model_id: str) -> Path:
@@ -40,13 +46,21 @@ class QueryAdapter:
         self._delta = None if delta is None else np.asarray(delta, dtype=np.float32)
 
     @classmethod
-    def for_model(cls, model_id: str, dimension: int | None = None) -> QueryAdapter:
-        """The map fitted for `model_id`; a map of another shape than the model's vectors is ignored."""
+    def for_model(cls, model_id: str, dimension: int) -> QueryAdapter:
+        """The map fitted for `model_id`. One of another shape than the model's vectors cannot apply
+        and is left out, loudly: the decision weights were fitted with the map in place."""
         path = adapter_path(model_id)
         if not path.is_file():
             return cls(None)
         delta = np.load(path)
-        if delta.ndim != 2 or delta.shape[0] != delta.shape[1] or (dimension and delta.shape[0] != dimension):
+        if delta.shape != (dimension, dimension):
+            log.warning(
+                "question map %s has shape %s, not (%d, %d): ranking without it",
+                path.name,
+                delta.shape,
+                dimension,
+                dimension,
+            )
             return cls(None)
         return cls(delta)
 
@@ -61,4 +75,4 @@ class QueryAdapter:
         query = np.asarray(vector, dtype=np.float32)
         adapted = query + query @ self._delta
         norm = float(np.linalg.norm(adapted)) or 1.0
-        return list((adapted / norm).tolist())
+        return (adapted / norm).tolist()

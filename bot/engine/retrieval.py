@@ -53,7 +53,9 @@ class Hit:
     score: float  # the fused score that ranked it
     dense: float  # cosine similarity to the question
     keyword: float  # BM25 score, 0 when no term matched
-    similarity: float = 0.0  # the question's mapped vector to the closest of the section's records
+    similarity: (
+        float  # the ranking vector (the mapped question; without a map the question) to the section's closest record
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Retriever:
     def search(self, query: str, lang: str, k: int = 5) -> Retrieval:
         vector = self.embeddings.embed_query(query)
         ranking = self.adapter(vector)
-        if self.fusion is Fusion.DENSE:  # the default path: no keyword scoring to pay for
+        if self.fusion is Fusion.DENSE:  # no keyword scoring to pay for
             found = self.index.dense_search(vector, k, lang, ranking)
             hits = [Hit(s.chunk, s.score, s.text_score, 0.0, s.score) for s in found]
             return Retrieval(hits, max((s.text_score for s in found), default=0.0))

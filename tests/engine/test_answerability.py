@@ -248,11 +248,15 @@ def test_a_country_asked_by_name_is_covered_by_a_section_that_names_its_adjectiv
     assert answer.in_scope and "345 Millionen" in answer.text
 
 
-def test_the_question_map_ships_with_the_default_model_and_one_of_another_shape_is_ignored() -> None:
-    # Lost from an install, the map would silently rank as before it was fitted.
+def test_the_question_map_ships_with_the_default_model_and_one_of_another_shape_is_left_out_loudly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The decision weights were fitted with the map in place: without it, ranking changes unseen.
     assert QueryAdapter.for_model(DEFAULT_MODEL, 384).fitted
-    assert not QueryAdapter.for_model(DEFAULT_MODEL, 768).fitted
     assert not QueryAdapter.for_model("another/model", 384).fitted
+    assert not caplog.records
+    assert not QueryAdapter.for_model(DEFAULT_MODEL, 768).fitted
+    assert "ranking without it" in caplog.text
 
 
 def test_a_short_question_in_other_words_than_the_heading_gets_the_section_the_map_ranks_first(

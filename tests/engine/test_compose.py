@@ -20,7 +20,11 @@ Zuständig ist die Behörde in Irland, weil TikTok dort seinen EU-Sitz hat."""
 
 def hit(text: str, section: str = "") -> Hit:
     return Hit(
-        Chunk(id=section or "c1", key="k", text=text, metadata={"section": section}), score=0.9, dense=0.9, keyword=0.0
+        Chunk(id=section or "c1", key="k", text=text, metadata={"section": section}),
+        score=0.9,
+        dense=0.9,
+        keyword=0.0,
+        similarity=0.9,
     )
 
 
