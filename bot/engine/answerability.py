@@ -250,9 +250,7 @@ class Signals:
     relevance: float  # best section text vs the question, minus the model's threshold
     closeness: float  # this section's own text vs the question (not its declared questions), minus the threshold
     lead: float  # how far this section ranks ahead of the best other candidate (negative if behind)
-    affinity: (
-        float  # how much nearer the ranking vector (`Hit.similarity`) is to this section than to the next candidate
-    )
+    affinity: float  # how much nearer the ranking vector is to this section than to the next candidate
     coverage: float  # rarity-weighted share of the best-covered question sentence's terms
     holds: bool  # the section holds the kind of information asked for (True when none is asked)
     typed: bool  # the question asks for an amount, a duration, a date or a count

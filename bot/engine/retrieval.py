@@ -53,9 +53,7 @@ class Hit:
     score: float  # the fused score that ranked it
     dense: float  # cosine similarity to the question
     keyword: float  # BM25 score, 0 when no term matched
-    similarity: (
-        float  # the ranking vector (the mapped question; without a map the question) to the section's closest record
-    )
+    similarity: float  # ranking vector (the mapped question, else the question) to the closest record
 
 
 @dataclass(frozen=True)

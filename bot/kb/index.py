@@ -139,9 +139,7 @@ class ScoredChunk:
     """A retrieved passage with its similarity (cosine, 1.0 = identical)."""
 
     chunk: Chunk
-    score: (
-        float  # the closest of the section's records (text, declared questions, sentences) to the ranking vector: ranks
-    )
+    score: float  # its closest record (text, declared questions, sentences) to the ranking vector: ranks
     text_score: float = 0.0  # the section's own text only: the calibrated relevance signal
 
 
