@@ -19,6 +19,7 @@ from bot.engine.catalog import Catalog, Entry
 from bot.engine.extractive import compose
 from bot.engine.followup import contextualize, expand_ellipsis, may_stand_alone, needs_subject, subject_of
 from bot.engine.live import LiveIndex
+from bot.engine.parts import asked_questions, asking_sentence
 from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
 from bot.engine.shouting import unshout
 from bot.engine.smalltalk import Kind, recognise, strip_opening, without_small_talk
@@ -58,11 +59,18 @@ class Consultation:
 
 @dataclass(frozen=True)
 class Covered:
-    """A question the knowledge base covers, with what retrieval found for it."""
+    """A question the knowledge base covers, with what retrieval found for it.
+
+    A message asking several questions is covered part by part: `parts` are the questions the
+    guides answer, each with its own finding (`found` then holds all their sections, for the LLM),
+    `unanswered` the questions they do not.
+    """
 
     question: str
     language: str
     found: Consultation
+    parts: tuple[Covered, ...] = ()
+    unanswered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,11 +172,47 @@ class Answerer:
         examined = self.examine(question, history)
         if isinstance(examined, Answer):
             return examined
+        asked = asked_questions(examined.covered.question)
+        if len(asked) > 1:
+            return self.consult_each(asked, examined, history)
         if examined.verdict.answers:
             return examined.covered
         logger.info("declined: %s", examined.verdict.reason)
         covered = examined.covered
         return self.decline(covered.question, covered.language, covered.found, related=examined.verdict.related)
+
+    def consult_each(self, asked: Sequence[str], whole: Examined, history: Sequence[Turn]) -> Answer | Covered:
+        """A message asking several questions, judged question by question; each later question
+        may lean on the one before it ("Und wie lange dauert das?"), answered or not.
+
+        When none is answered, the message is declined with the pointer the whole message finds.
+        """
+        turns = list(history)
+        answered: list[Covered] = []
+        unanswered: list[str] = []
+        for question in asked:
+            examined = self.examine(question, turns)
+            if not isinstance(examined, Examined):  # a notice ("Worauf bezieht sich …?") answers nothing
+                unanswered.append(question)
+                continue
+            covered, found = examined.covered, examined.covered.found
+            if examined.verdict.answers:
+                answered.append(covered)
+            else:
+                unanswered.append(question)
+            turns.append(Turn(question, found.query, covered.language, in_scope=True, subject=found.subject))
+        message = whole.covered
+        if not answered:
+            logger.info("declined: none of %d questions answered", len(asked))
+            verdict = whole.verdict
+            related = verdict.hits[0] if verdict.answers else verdict.related
+            return self.decline(message.question, message.language, message.found, related=related)
+        hits: dict[str, Hit] = {}
+        for part in answered:
+            for hit in part.found.hits:
+                hits.setdefault(hit.chunk.id, hit)
+        found = replace(answered[-1].found, hits=list(hits.values()))
+        return Covered(message.question, message.language, found, tuple(answered), tuple(unanswered))
 
     def examine(self, question: str, history: Sequence[Turn] = ()) -> Answer | Examined:
         """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it)."""
@@ -239,24 +283,39 @@ class Answerer:
         return Answer(question=question, text=message, language=lang, in_scope=False, topics=topics)
 
     def compose_extractive(self, covered: Covered) -> Answer:
+        """One block per question the message asks and the guides answer (one section answers
+        each), then a line for each question they do not, then the closing notes."""
         question, lang, found = covered.question, covered.language, covered.found
-        _, bm25 = self.retriever.keyword_index(lang)
-        # Sentences are picked for what is asked now; the context only steered retrieval.
-        composition = compose(question, lang, found.hits, bm25.idf)
-        lead = composition.lead
-        if composition.verdict_on is not None:
-            lead = text(lang, "verdict_on", heading=composition.verdict_on, lead=lead)
-        body = "\n".join([lead, *(f"• {p}" for p in composition.points)])
-        sources = sources_of(composition.used)
-        body = "\n\n".join([body, *closing_notes(sources, lang)])
+        blocks: list[str] = []
+        used: list[Hit] = []
+        for part in covered.parts or (covered,):
+            if covered.parts and any(h.chunk.id == part.found.hits[0].chunk.id for h in used):
+                continue  # answered already, by the section that answers an earlier question
+            body, part_used = self.compose_block(part)
+            if covered.parts:
+                body = f"{text(lang, 'part', question=asking_sentence(part.question))}\n{body}"
+            blocks.append(body)
+            used.extend(part_used)
+        blocks.extend(unanswered_lines(covered))
+        sources = sources_of(used)
         return found.answer(
             question,
             lang,
-            text=body,
+            text="\n\n".join([*blocks, *closing_notes(sources, lang)]),
             in_scope=True,
             sources=sources,
-            suggestions=self.suggestions(composition.used, found.hits),
+            suggestions=self.suggestions(used, found.hits),
         )
+
+    def compose_block(self, covered: Covered) -> tuple[str, tuple[Hit, ...]]:
+        """The lead and key points answering one question, and the hits they were taken from."""
+        _, bm25 = self.retriever.keyword_index(covered.language)
+        # Sentences are picked for what is asked now; the context only steered retrieval.
+        composition = compose(covered.question, covered.language, covered.found.hits, bm25.idf)
+        lead = composition.lead
+        if composition.verdict_on is not None:
+            lead = text(covered.language, "verdict_on", heading=composition.verdict_on, lead=lead)
+        return "\n".join([lead, *(f"• {p}" for p in composition.points)]), composition.used
 
     def suggestions(self, used: Sequence[Hit], hits: Sequence[Hit]) -> tuple[Entry, ...]:
         return tuple(
@@ -288,6 +347,11 @@ def sources_of(hits: Sequence[Hit]) -> tuple[Source, ...]:
                 legal=bool(meta.get("legal", False)),
             )
     return tuple(seen.values())
+
+
+def unanswered_lines(covered: Covered) -> list[str]:
+    """One line for each question of the message the guides do not answer, after the answers."""
+    return [text(covered.language, "part_unanswered", question=asking_sentence(q)) for q in covered.unanswered]
 
 
 def closing_notes(sources: Sequence[Source], lang: str, today: str | None = None) -> list[str]:

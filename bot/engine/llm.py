@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from bot.config import Settings
-from bot.engine.answerer import Answerer, Covered, closing_notes, sources_of
+from bot.engine.answerer import Answerer, Covered, closing_notes, sources_of, unanswered_lines
 from bot.engine.followup import contextualize, expand_ellipsis, may_stand_alone
 from bot.engine.responder import Delta, Done, Responder
 from bot.engine.smalltalk import recognise, without_small_talk
@@ -171,7 +171,7 @@ class GenerativeResponder(Responder):
             yield Done(self.answerer.decline(covered.question, covered.language, covered.found))
             return
         body, sources = map_citations(raw, covered)
-        body = "\n\n".join([body, *closing_notes(sources, covered.language)])
+        body = "\n\n".join([body, *unanswered_lines(covered), *closing_notes(sources, covered.language)])
         yield Done(
             covered.found.answer(
                 covered.question,

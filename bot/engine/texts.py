@@ -18,6 +18,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "Verwandt ist „{section}“ ({title}). Ich helfe Ihnen gern bei diesen Themen:"
         ),
         "verdict_on": "Zur Frage „{heading}“:\n{lead}",
+        # A message asking several questions: one block per question, one line per unanswered one.
+        "part": "Zu „{question}“:",
+        "part_unanswered": "Zu „{question}“ steht nichts in meinen Leitfäden.",
         "empty": "Bitte stellen Sie mir eine Frage zu TikTok, zum Beispiel: {example}",
         "too_long": (
             "Ihre Nachricht ist mit {length} Zeichen zu lang (höchstens {limit}). "
@@ -67,6 +70,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "I can help with these topics:"
         ),
         "verdict_on": "On the question “{heading}”:\n{lead}",
+        "part": "On “{question}”:",
+        "part_unanswered": "My guides don't cover “{question}”.",
         "empty": "Please ask me a question about TikTok, for example: {example}",
         "too_long": (
             "Your message has {length} characters, more than the {limit} I accept. "
@@ -120,16 +125,24 @@ def text(lang: str, key: str, **values: object) -> str:
     return pick(TEXTS, lang, key, **values)
 
 
-# The line that names the question a yes or no answers ("verdict_on"); it quotes a heading, which is
-# not part of the answer itself (the evaluation looks for facts in what follows).
+# The lines that name a question: the heading a yes or no answers ("verdict_on") and the owner's own
+# questions in an answer to several. They quote, and are no part of the answer itself (the
+# evaluation looks for facts in what follows).
 _FRAME = re.compile(
     "|".join(
-        "^" + re.escape(table["verdict_on"].split("{lead}")[0]).replace(re.escape("{heading}"), "[^\n]*")
+        "^" + re.escape(template.split("{lead}")[0]).replace(re.escape("{heading}"), "[^\n]*") + "\n?"
         for table in TEXTS.values()
+        for template in (table["verdict_on"], table["part"].replace("{question}", "{heading}"))
     )
+    + "".join(
+        "|^" + re.escape(table["part_unanswered"]).replace(re.escape("{question}"), "[^\n]*") + "$"
+        for table in TEXTS.values()
+    ),
+    re.MULTILINE,
 )
 
 
 def without_frame(answer: str) -> str:
-    """An answer's text without the line naming the question its yes or no answers."""
-    return _FRAME.sub("", answer, count=1)
+    """An answer's text without the lines naming questions (the heading a yes or no answers, the
+    owner's questions in an answer to several)."""
+    return _FRAME.sub("", answer)

@@ -149,3 +149,10 @@ def test_a_bare_yes_leads_together_with_the_sentence_that_says_what_it_means() -
         "what do ads cost?", "en", [hit(body, "Can I use an existing video as an ad?")], lambda t: 1.0
     )
     assert composition.lead == "Yes. Spark Ads let you promote an existing post."
+
+
+def test_the_lines_naming_the_owners_questions_are_no_part_of_the_answer() -> None:
+    named = text("de", "part", question="Was kostet Lebensmittelwerbung?")
+    unanswered = text("en", "part_unanswered", question="Which yeast do I need?")
+    answer = f"{named}\nEs gibt kein festes Mindestbudget.\n\n{unanswered}"
+    assert without_frame(answer).strip() == "Es gibt kein festes Mindestbudget."

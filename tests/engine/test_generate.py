@@ -65,6 +65,18 @@ async def test_streamed_answer_cites_real_sources(answerer: Answerer, llm: FakeL
     assert "ausschließlich" in system and "<quellen>" in user and MATCH in user
 
 
+async def test_a_message_with_two_questions_gives_the_model_the_sections_of_both(
+    answerer: Answerer, llm: FakeLLM
+) -> None:
+    message = f"{MATCH} Und wann hat ByteDance Musical.ly gekauft? Und wie backe ich ein Roggenbrot mit Sauerteig?"
+    _, answer = await collect(generative(answerer, llm), message)
+    assert len(llm.requests) == 1 and answer.in_scope
+    _, user = system_and_user(llm.requests[0])
+    assert "Wie lange dauert ein Match?" in user and "November 2017" in user
+    # the question no guide answers is named as such after the model's answer
+    assert text("de", "part_unanswered", question="Wie backe ich ein Roggenbrot mit Sauerteig?") in answer.text
+
+
 async def test_citations_are_renumbered_and_those_pointing_nowhere_dropped(answerer: Answerer, llm: FakeLLM) -> None:
     llm.reply = lambda messages: "Ein Match dauert 5 Minuten [2][9]. Geschenke entscheiden das Duell [2]."
     _, answer = await collect(generative(answerer, llm), MATCH)
