@@ -243,6 +243,14 @@ def holds(kind: Asked | None, text: str) -> bool:
     return bool(_HOLDS[kind].search(text))
 
 
+def answers_kind(kind: Asked | None, text: str, heading: str) -> bool:
+    """Whether a section answers a question for that kind of information: it holds one, or its
+    heading asks for the same kind. A guide section answers its heading's question, be it only by
+    saying there is no such figure in words `holds` does not know ("Eine offizielle beste Uhrzeit
+    nennt TikTok nicht.")."""
+    return (kind is not None and asked_plainly(heading) is kind) or holds(kind, text)
+
+
 @dataclass(frozen=True)
 class Signals:
     """What ranking and decision weigh about one candidate section; `vector` is the models' input."""
@@ -435,13 +443,14 @@ class Judge:
             )
             others = max((h.score for h in hits if h is not hit), default=hit.score - LONE_LEAD)
             nearest_other = max((h.similarity for h in hits if h is not hit), default=hit.similarity)
+            heading = str(hit.chunk.metadata.get("section", ""))
             signals = Signals(
                 relevance=relevance - threshold,
                 closeness=hit.dense - threshold,
                 lead=hit.score - others,
                 affinity=hit.similarity - nearest_other,
                 coverage=idf_cover,
-                holds=holds(kind, hit.chunk.text),
+                holds=answers_kind(kind, hit.chunk.text, heading),
                 typed=kind is not None,
                 names_rarest=best.specific is None or mentions(best.specific, section_terms, aliases, lang),
                 unknown_names=unknown.unknown_names,
@@ -449,7 +458,7 @@ class Judge:
                 keyword=math.log1p(max(hit.keyword, 0.0)),
                 follow_up=query != question,
                 guide=bool(hit.chunk.questions),
-                lacks_asked=not holds(plain, hit.chunk.text),
+                lacks_asked=not answers_kind(plain, hit.chunk.text, heading),
                 lacks_platform=bool(platforms)
                 and (
                     any(

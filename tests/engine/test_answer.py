@@ -142,3 +142,12 @@ def test_language_of_a_terse_follow_up_stays_with_the_conversation(answerer: Ans
     assert follow.language == "de"
     second = answerer.ask("150?", [first.as_turn()])
     assert second.language == "en"
+
+
+def test_a_section_answers_its_own_heading_question_even_without_a_figure(answerer: Answerer) -> None:
+    # "Wann …?" asks for a time, and the section names none ("Eine offizielle beste Uhrzeit nennt
+    # TikTok nicht"): it was declined as holding no date, though its heading asks exactly that.
+    best_time = answerer.ask("Wann ist die beste Uhrzeit zum Posten?")
+    assert best_time.in_scope and has_fact(best_time.text, ["offizielle beste Uhrzeit nennt TikTok nicht"])
+    commercial = answerer.ask("Wann gilt ein Video als kommerziell?")  # "wann" asks on which condition
+    assert commercial.in_scope and has_fact(commercial.text, ["bewirbt"])
