@@ -333,3 +333,9 @@ def test_every_calibration_weighs_every_signal() -> None:
     far = answer_probability(replace(signals, relevance=-0.1, closeness=-0.1), decision)
     named = answer_probability(replace(signals, unknown_names=2), decision)
     assert close > ANSWER_PROBABILITY > max(far, named)
+
+
+def test_the_job_an_employer_recruits_for_sets_the_scene(answerer: Answerer) -> None:
+    # "nurses" is in no guide; counted as a word the guides lack, it declined a recruiting question.
+    answer = answerer.ask("How can we use TikTok to recruit nurses?")
+    assert answer.in_scope and answer.sources[0].topic == "recruiting"
