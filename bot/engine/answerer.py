@@ -286,17 +286,19 @@ class Answerer:
         """One block per question the message asks and the guides answer (one section answers
         each), then a line for each question they do not, then the closing notes."""
         question, lang, found = covered.question, covered.language, covered.found
-        blocks: list[str] = []
+        named: list[tuple[str, str]] = []  # (the question a block answers, the block)
         used: list[Hit] = []
         for part in covered.parts or (covered,):
             if covered.parts and any(h.chunk.id == part.found.hits[0].chunk.id for h in used):
                 continue  # answered already, by the section that answers an earlier question
             body, part_used = self.compose_block(part)
-            if covered.parts:
-                body = f"{text(lang, 'part', question=asking_sentence(part.question))}\n{body}"
-            blocks.append(body)
+            named.append((asking_sentence(part.question), body))
             used.extend(part_used)
-        blocks.extend(unanswered_lines(covered))
+        unanswered = unanswered_lines(covered)
+        # Blocks are introduced by their question only beside another block or an unanswered line.
+        several = len(named) + len(unanswered) > 1
+        blocks = [f"{text(lang, 'part', question=asked)}\n{body}" if several else body for asked, body in named]
+        blocks.extend(unanswered)
         sources = sources_of(used)
         return found.answer(
             question,

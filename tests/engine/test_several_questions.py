@@ -51,3 +51,9 @@ def test_the_conversation_goes_on_from_the_last_question_answered(answerer: Answ
     both = answerer.ask("Was kostet Werbung auf TikTok mindestens? Und wann hat ByteDance Musical.ly gekauft?")
     follow = answerer.ask("Und für wie viel Geld?", [both.as_turn()])
     assert follow.in_scope and has_fact(follow.text, ["1 Milliarde", "eine Milliarde"])
+
+
+def test_questions_one_section_answers_get_one_answer_without_headings(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie lange dauert ein Match im TikTok-Live? Und wer gewinnt das Match?")
+    assert answer.in_scope and has_fact(answer.text, MATCH_LENGTH) and has_fact(answer.text, ["mehr Geschenke"])
+    assert not answer.text.startswith("Zu „") and answer.text.count("Ein Match im TikTok-Live dauert") == 1
