@@ -70,7 +70,15 @@ class Covered:
     language: str
     found: Consultation
     parts: tuple[Covered, ...] = ()
-    unanswered: tuple[str, ...] = ()
+    unanswered: tuple[Unanswered, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A question of a message the guides do not answer, with the section a pointer may name."""
+
+    question: str
+    related: Hit | None = None
 
 
 @dataclass(frozen=True)
@@ -189,17 +197,17 @@ class Answerer:
         """
         turns = list(history)
         answered: list[Covered] = []
-        unanswered: list[str] = []
+        unanswered: list[Unanswered] = []
         for question in asked:
             examined = self.examine(question, turns)
             if not isinstance(examined, Examined):  # a notice ("Worauf bezieht sich …?") answers nothing
-                unanswered.append(question)
+                unanswered.append(Unanswered(question))
                 continue
             covered, found = examined.covered, examined.covered.found
             if examined.verdict.answers:
                 answered.append(covered)
             else:
-                unanswered.append(question)
+                unanswered.append(Unanswered(question, examined.verdict.related))
             turns.append(Turn(question, found.query, covered.language, in_scope=True, subject=found.subject))
         message = whole.covered
         if not answered:
@@ -352,8 +360,18 @@ def sources_of(hits: Sequence[Hit]) -> tuple[Source, ...]:
 
 
 def unanswered_lines(covered: Covered) -> list[str]:
-    """One line for each question of the message the guides do not answer, after the answers."""
-    return [text(covered.language, "part_unanswered", question=asking_sentence(q)) for q in covered.unanswered]
+    """One line for each question of the message the guides do not answer, after the answers, with
+    a pointer to a related section where the judge found one close enough (as for a decline)."""
+    lines = []
+    for part in covered.unanswered:
+        asked = asking_sentence(part.question)
+        if part.related is None:
+            lines.append(text(covered.language, "part_unanswered", question=asked))
+        else:
+            meta = part.related.chunk.metadata
+            related = {"section": meta["section"], "title": meta["title"]}
+            lines.append(text(covered.language, "part_unanswered_related", question=asked, **related))
+    return lines
 
 
 def closing_notes(sources: Sequence[Source], lang: str, today: str | None = None) -> list[str]:

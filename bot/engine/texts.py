@@ -21,6 +21,9 @@ TEXTS: dict[str, dict[str, str]] = {
         # A message asking several questions: one block per question, one line per unanswered one.
         "part": "Zu „{question}“:",
         "part_unanswered": "Zu „{question}“ steht nichts in meinen Leitfäden.",
+        "part_unanswered_related": (
+            "Zu „{question}“ steht nichts in meinen Leitfäden. Verwandt ist „{section}“ ({title})."
+        ),
         "empty": "Bitte stellen Sie mir eine Frage zu TikTok, zum Beispiel: {example}",
         "too_long": (
             "Ihre Nachricht ist mit {length} Zeichen zu lang (höchstens {limit}). "
@@ -72,6 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict_on": "On the question “{heading}”:\n{lead}",
         "part": "On “{question}”:",
         "part_unanswered": "My guides don't cover “{question}”.",
+        "part_unanswered_related": "My guides don't cover “{question}”. Related: “{section}” ({title}).",
         "empty": "Please ask me a question about TikTok, for example: {example}",
         "too_long": (
             "Your message has {length} characters, more than the {limit} I accept. "
@@ -135,8 +139,9 @@ _FRAME = re.compile(
         for template in (table["verdict_on"], table["part"].replace("{question}", "{heading}"))
     )
     + "".join(
-        "|^" + re.escape(table["part_unanswered"]).replace(re.escape("{question}"), "[^\n]*") + "$"
+        "|^" + re.sub(r"\\\{\w+\\\}", "[^\\n]*", re.escape(table[key])) + "$"
         for table in TEXTS.values()
+        for key in ("part_unanswered", "part_unanswered_related")
     ),
     re.MULTILINE,
 )

@@ -57,3 +57,11 @@ def test_questions_one_section_answers_get_one_answer_without_headings(answerer:
     answer = answerer.ask("Wie lange dauert ein Match im TikTok-Live? Und wer gewinnt das Match?")
     assert answer.in_scope and has_fact(answer.text, MATCH_LENGTH) and has_fact(answer.text, ["mehr Geschenke"])
     assert not answer.text.startswith("Zu „") and answer.text.count("Ein Match im TikTok-Live dauert") == 1
+
+
+def test_a_question_the_guides_do_not_cover_may_point_to_a_related_section(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie lange dauert ein Match im TikTok-Live? Und was kostet ein Influencer pro Video?")
+    assert answer.in_scope and has_fact(answer.text, MATCH_LENGTH)
+    line = next(line for line in answer.text.splitlines() if "Influencer pro Video" in line)
+    assert line.startswith("Zu „Was kostet ein Influencer pro Video?“ steht nichts in meinen Leitfäden. Verwandt ist „")
+    assert "Verwandt" not in without_frame(answer.text)  # a pointer, not part of the answer
