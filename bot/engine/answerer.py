@@ -196,10 +196,13 @@ class Answerer:
         When none is answered, the message is declined with the pointer the whole message finds.
         """
         turns = list(history)
+        message_lang = whole.covered.language
         answered: list[Covered] = []
         unanswered: list[Unanswered] = []
         for question in asked:
-            examined = self.examine(question, turns)
+            if recognise(question) is not None:  # "Und wie geht es Ihnen?" beside a question wants no answer
+                continue
+            examined = self.examine(question, turns, language=message_lang)
             if not isinstance(examined, Examined):  # a notice ("Worauf bezieht sich …?") answers nothing
                 unanswered.append(Unanswered(question))
                 continue
@@ -222,10 +225,14 @@ class Answerer:
         found = replace(answered[-1].found, hits=list(hits.values()))
         return Covered(message.question, message.language, found, tuple(answered), tuple(unanswered))
 
-    def examine(self, question: str, history: Sequence[Turn] = ()) -> Answer | Examined:
-        """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it)."""
+    def examine(self, question: str, history: Sequence[Turn] = (), language: str | None = None) -> Answer | Examined:
+        """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it).
+
+        `language` is the one to assume when the question does not show its own (a short question
+        in a message written in English); else the conversation's.
+        """
         question = unshout(question.strip())
-        previous_lang = history[-1].language if history else "de"
+        previous_lang = history[-1].language if history else (language or "de")
         history = without_small_talk(history)  # "Und weltweit?" after "Danke!" follows the question before
         lang = detect_language(question, default=previous_lang)
         if not question:
@@ -296,9 +303,11 @@ class Answerer:
         question, lang, found = covered.question, covered.language, covered.found
         named: list[tuple[str, str]] = []  # (the question a block answers, the block)
         used: list[Hit] = []
+        leading: set[str] = set()  # the section each block answers from
         for part in covered.parts or (covered,):
-            if covered.parts and any(h.chunk.id == part.found.hits[0].chunk.id for h in used):
+            if part.found.hits[0].chunk.id in leading:
                 continue  # answered already, by the section that answers an earlier question
+            leading.add(part.found.hits[0].chunk.id)
             body, part_used = self.compose_block(part)
             named.append((asking_sentence(part.question), body))
             used.extend(part_used)

@@ -21,6 +21,7 @@ from typing import Any
 from bot.config import Settings
 from bot.engine.answerer import Answerer, Covered, closing_notes, sources_of, unanswered_lines
 from bot.engine.followup import contextualize, expand_ellipsis, may_stand_alone
+from bot.engine.parts import asked_questions
 from bot.engine.responder import Delta, Done, Responder
 from bot.engine.smalltalk import recognise, without_small_talk
 from bot.engine.texts import text
@@ -99,6 +100,12 @@ def user_prompt(lang: str, question: str, covered: Covered, history: Sequence[Tu
     )
 
 
+def asked_of_the_model(covered: Covered) -> str:
+    """What the model is asked: of a message with several questions, only those the guides answer
+    (asked one it cannot answer from the sources, it would reply NOT_COVERED for the whole)."""
+    return " ".join(part.question for part in covered.parts) if covered.parts else covered.question
+
+
 def map_citations(raw: str, covered: Covered) -> tuple[str, tuple[Source, ...]]:
     """Renumber citations by first use, drop those that point nowhere, return the cited sources."""
     hits = covered.found.hits
@@ -167,6 +174,10 @@ class GenerativeResponder(Responder):
             logger.warning("LLM unavailable (%s): answering extractively", type(exc).__name__)
             yield Done(self._fallback(covered, "llm_unavailable"))
             return
+        if (NOT_COVERED in raw or not raw.strip()) and covered.parts:
+            # the engine found answers to some of the questions: they are not lost to the model's no
+            yield Done(self.answerer.compose_extractive(covered))
+            return
         if NOT_COVERED in raw or not raw.strip():
             yield Done(self.answerer.decline(covered.question, covered.language, covered.found))
             return
@@ -189,7 +200,7 @@ class GenerativeResponder(Responder):
 
         messages = [
             SystemMessage(system_prompt(covered.language, self.settings.german_address)),
-            HumanMessage(user_prompt(covered.language, covered.question, covered, history)),
+            HumanMessage(user_prompt(covered.language, asked_of_the_model(covered), covered, history)),
         ]
         deadline = time.monotonic() + self.settings.llm_timeout_s
         stream = self.model.astream(messages).__aiter__()
@@ -222,8 +233,8 @@ class GenerativeResponder(Responder):
         subject of its own ("Was ist der CCPA?") is left to the engine, which judges it both as a
         follow-up and alone, as in extractive mode.
         """
-        if recognise(question) is not None:
-            return None
+        if recognise(question) is not None or len(asked_questions(question)) > 1:
+            return None  # a message of several questions is judged one question at a time
         history = without_small_talk(history)
         lang = history[-1].language if history else "de"
         if contextualize(question, lang, list(history)) is None:

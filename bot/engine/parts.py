@@ -18,7 +18,7 @@ MIN_WORDS = 3  # "Warum das denn??" is an exclamation, not a question of its own
 MAX_QUESTIONS = 4
 QUOTED_CHARS = 100  # an answer names a rambling question by its first words
 _PIECE = re.compile(r"[^?]*\?+|[^?]+$")
-_SENTENCE_END = re.compile(r"(?<=[.!])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _ALTERNATIVE = re.compile(r"^(?:oder|or)\b", re.IGNORECASE)
 _CONJUNCTION = re.compile(r"^(?:(?:und|aber|also|and|but|so)\s+)+", re.IGNORECASE)
 # A question of its own opens with a question word or, in German and English alike, with the verb.
@@ -53,7 +53,7 @@ def asked_questions(message: str) -> list[str]:
 
 
 def _asks_on_its_own(piece: str) -> bool:
-    asking = _SENTENCE_END.split(piece)[-1]
+    asking = [s for s in _SENTENCE_END.split(piece) if s.strip()][-1]
     return (
         piece.endswith("?")
         and len(re.findall(r"\w+", asking)) >= MIN_WORDS
@@ -65,7 +65,9 @@ def _asks_on_its_own(piece: str) -> bool:
 def asking_sentence(question: str) -> str:
     """The sentence that asks, without the scene set before it or the "Und" that joined it to the
     question before: what an answer names the question by."""
-    asking = _CONJUNCTION.sub("", _SENTENCE_END.split(question.strip())[-1])
+    sentences = [" ".join(s.split()) for s in _SENTENCE_END.split(question.strip()) if s.strip()] or [""]
+    # "Gibt es eine beste Uhrzeit? Danke. LG Anna" asks in its last sentence with a question mark
+    asking = _CONJUNCTION.sub("", next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1]))
     if len(asking) > QUOTED_CHARS:
         asking = asking[:QUOTED_CHARS].rsplit(" ", 1)[0] + " …"
     return asking[:1].upper() + asking[1:]

@@ -77,6 +77,17 @@ async def test_a_message_with_two_questions_gives_the_model_the_sections_of_both
     assert text("de", "part_unanswered", question="Wie backe ich ein Roggenbrot mit Sauerteig?") in answer.text
 
 
+async def test_a_model_that_cannot_answer_a_message_of_several_questions_loses_no_answer(
+    answerer: Answerer, llm: FakeLLM
+) -> None:
+    llm.reply = lambda messages: "NOT_COVERED"
+    message = f"{MATCH} Und wie backe ich ein Roggenbrot mit Sauerteig?"
+    _, answer = await collect(generative(answerer, llm), message)
+    assert answer.in_scope and "5 Minuten" in answer.text  # the engine's own answer
+    _, user = system_and_user(llm.requests[0])
+    assert "Roggenbrot" not in user  # the model was asked only what the guides answer
+
+
 async def test_citations_are_renumbered_and_those_pointing_nowhere_dropped(answerer: Answerer, llm: FakeLLM) -> None:
     llm.reply = lambda messages: "Ein Match dauert 5 Minuten [2][9]. Geschenke entscheiden das Duell [2]."
     _, answer = await collect(generative(answerer, llm), MATCH)

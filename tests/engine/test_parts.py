@@ -28,7 +28,6 @@ def test_two_questions_are_asked_separately_and_the_scene_stays_with_the_first()
         "Ist das erlaubt? Oder muss ich das melden?",  # an alternative
         "Warum das denn?? Kann ich das irgendwie zurückholen",  # no question mark after the second
         "Wie lange dauert ein Match im TikTok-Live?",
-        "kein Fragezeichen, trotzdem eine Frage",
     ],
 )
 def test_what_spells_out_or_continues_a_question_stays_with_it(message: str) -> None:
@@ -49,3 +48,8 @@ def test_an_answer_names_a_question_by_its_asking_sentence() -> None:
     )
     rambling = "Wie " + "sehr " * 40 + "lohnt sich das?"
     assert asking_sentence(rambling).endswith("…") and len(asking_sentence(rambling)) < 110
+
+
+def test_a_question_is_named_by_the_sentence_that_asks_not_a_greeting_or_line_after_it() -> None:
+    assert asking_sentence("Und gibt es eine beste Uhrzeit? Danke. LG Anna") == "Gibt es eine beste Uhrzeit?"
+    assert asking_sentence("Wir sind eine Bäckerei\nWie oft   sollen wir posten?") == "Wie oft sollen wir posten?"
