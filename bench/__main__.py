@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     conditions.add_argument("--count", type=int, default=POLICY_QUESTIONS, help=argparse.SUPPRESS)
     scale = sub.add_parser("scale", help="ingest, latency, memory and quality on a knowledge base ten times the size")
     scale.add_argument("--answering", action="store_true", help=argparse.SUPPRESS)  # the measuring child process
+    scale.add_argument("--every", type=int, default=1, help=argparse.SUPPRESS)  # every n-th question, for tests
     own = sub.add_parser("ownwords", help="no run of 10+ words of a guide copied from the source texts in DIR")
     own.add_argument("sources", type=Path, help="folder of plain-text source excerpts")
     return parser
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench.scale import answering_figures, run_scale_benchmark
 
         if args.answering:
-            print(json.dumps(answering_figures(answerer)))
+            print(json.dumps(answering_figures(answerer, args.every)))
         else:
             run_scale_benchmark(settings)
         return 0

@@ -87,10 +87,13 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def measure_warm(answerer: Answerer) -> list[float]:
+def measure_warm(answerer: Answerer, every: int = 1) -> list[float]:
     """Milliseconds per answer once models and index are loaded, asked from a worker thread as the
-    bot and the terminal chat ask (`asyncio.to_thread`): no user's answer runs on the main thread."""
-    questions = [item.question for item in load_golden()]
+    bot and the terminal chat ask (`asyncio.to_thread`): no user's answer runs on the main thread.
+
+    `every` > 1 asks only every n-th golden question, for a test that checks the figures are made.
+    """
+    questions = [item.question for item in load_golden()[::every]]
     for question in questions[:5]:
         answerer.ask(question)
     timings = []
