@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from bot.config import Settings
 from bot.engine.keyword import AliasMap
+from bot.engine.parts import LEAD_IN
 from bot.engine.retrieval import Hit, Retriever
 from bot.engine.scope import ScopeCheck, is_compound, is_name, is_prefixed
 
@@ -130,9 +131,6 @@ _HOLDS = {
     Asked.NUMBER: re.compile(r"\d|\b(?:million\w*|milliard\w*|billion\w*|tausend|thousand|hundert)\b", re.IGNORECASE),
 }
 _CLAUSE = re.compile(r"[.?!,;:]+\s*")
-_FILLER = re.compile(
-    r"^(?:(?:und|aber|also|ok(?:ay)?|sag(?:en\s+sie|\s+mal)|hallo|hi|and|but|so|hey)\b\s*)+", re.IGNORECASE
-)
 OPENING_WORDS = 3  # "Was kostet", "Wie lange dauert", "How long does", "Seit wann gibt"
 # A section that says plainly there is no figure answers a question for one.
 _NO_FIGURE = re.compile(
@@ -221,7 +219,7 @@ def asked_plainly(question: str) -> Asked | None:
     Asked so plainly, only a section holding that kind of information may answer.
     """
     for clause in _CLAUSE.split(question):
-        opening = " ".join(_FILLER.sub("", clause.strip()).split()[:OPENING_WORDS])
+        opening = " ".join(LEAD_IN.sub("", clause.strip()).split()[:OPENING_WORDS])
         kind = asked_for(opening)
         if kind is not None:
             return kind

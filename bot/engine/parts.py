@@ -20,10 +20,12 @@ QUOTED_CHARS = 100  # an answer names a rambling question by its first words
 _PIECE = re.compile(r"[^?]*\?+|[^?]+$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _ALTERNATIVE = re.compile(r"^(?:oder|or)\b", re.IGNORECASE)
-_CONJUNCTION = re.compile(r"^(?:(?:und|aber|also|and|but|so)\s+)+", re.IGNORECASE)
+# Words that lead into a question without being part of it: "Und", "Hallo,", "Sag mal,".
+LEAD_IN = re.compile(
+    r"^(?:(?:und|aber|also|ok(?:ay)?|sag(?:en\s+sie|\s+mal)|hallo|hi|hey|and|but|so)\b[\s,]*)+", re.IGNORECASE
+)
 # A question of its own opens with a question word or, in German and English alike, with the verb.
 _OPENS_A_QUESTION = re.compile(
-    r"^(?:(?:und|aber|also|ok(?:ay)?|and|but|so)\s+)*"
     r"(?:was|wie\w*|wer|wen|wem|wessen|wo|wo[hrz]\w+|warum|weshalb|wieso|wann|welche\w*|"
     r"kann|kannst|können|könnt|muss|musst|müssen|darf|darfst|dürfen|soll|sollte|sollten|sollen|"
     r"gibt|gibts|ist|sind|brauch|brauche|braucht|brauchen|hat|habe|haben|lohnt|bringt|funktioniert|"
@@ -58,7 +60,7 @@ def _asks_on_its_own(piece: str) -> bool:
         piece.endswith("?")
         and len(re.findall(r"\w+", asking)) >= MIN_WORDS
         and not _ALTERNATIVE.match(asking)
-        and bool(_OPENS_A_QUESTION.match(asking))
+        and bool(_OPENS_A_QUESTION.match(_without_lead_in(asking)))
     )
 
 
@@ -67,7 +69,13 @@ def asking_sentence(question: str) -> str:
     question before: what an answer names the question by."""
     sentences = [" ".join(s.split()) for s in _SENTENCE_END.split(question.strip()) if s.strip()] or [""]
     # "Gibt es eine beste Uhrzeit? Danke. LG Anna" asks in its last sentence with a question mark
-    asking = _CONJUNCTION.sub("", next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1]))
+    asking = _without_lead_in(next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1]))
     if len(asking) > QUOTED_CHARS:
         asking = asking[:QUOTED_CHARS].rsplit(" ", 1)[0] + " …"
     return asking[:1].upper() + asking[1:]
+
+
+def _without_lead_in(sentence: str) -> str:
+    """The sentence from its first word that asks; a sentence of lead-in words alone stays whole."""
+    rest = LEAD_IN.sub("", sentence)
+    return rest if re.search(r"\w", rest) else sentence

@@ -53,3 +53,11 @@ def test_an_answer_names_a_question_by_its_asking_sentence() -> None:
 def test_a_question_is_named_by_the_sentence_that_asks_not_a_greeting_or_line_after_it() -> None:
     assert asking_sentence("Und gibt es eine beste Uhrzeit? Danke. LG Anna") == "Gibt es eine beste Uhrzeit?"
     assert asking_sentence("Wir sind eine Bäckerei\nWie oft   sollen wir posten?") == "Wie oft sollen wir posten?"
+
+
+def test_a_greeting_before_a_question_neither_hides_it_nor_names_it() -> None:
+    asked = asked_questions("Wie oft sollen wir posten? Hey, gibt es auch eine beste Uhrzeit?")
+    assert asked == ["Wie oft sollen wir posten?", "Hey, gibt es auch eine beste Uhrzeit?"]
+    assert asking_sentence(asked[1]) == "Gibt es auch eine beste Uhrzeit?"
+    assert asking_sentence("Sag mal, wie lange dauert ein Match?") == "Wie lange dauert ein Match?"
+    assert asking_sentence("Und?") == "Und?"  # a lead-in alone is still what was asked
