@@ -268,10 +268,11 @@ class Signals:
     guide: bool  # the section declares its questions (a guide), rather than being found by sentences
     lacks_asked: bool = False  # asked plainly for a kind of information this section does not hold
     lacks_platform: bool = False  # asks about another platform ("Instagram") this section does not name or cover
+    lacks_feature: bool = False  # asks about a TikTok product ("TikTok Shop") neither this section nor its guide names
 
     @property
     def eligible(self) -> bool:
-        return not (self.lacks_asked or self.lacks_platform)
+        return not (self.lacks_asked or self.lacks_platform or self.lacks_feature)
 
     def vector(self) -> tuple[float, ...]:
         return (
@@ -388,17 +389,19 @@ class Judge:
         if not hits:
             return Judgement(False, hits, reason="nothing found")
         weighed = tuple(self.weigh(question, query, lang, hits, relevance))
-        best = max(weighed, key=lambda w: w.rank)
         leader = likeliest(weighed)
-        chosen, signals = best.hit, best.signals
         if leader is not None and leader.probability >= ANSWER_PROBABILITY:
             ordered = [leader.hit, *(h for h in hits if h is not leader.hit)]
             return Judgement(True, ordered, weighed=weighed)
+        # A section about another TikTok product than the one asked about is no pointer either.
+        best = max(weighed, key=lambda w: (not w.signals.lacks_feature, w.rank))
+        chosen, signals = best.hit, best.signals
         ordered = [chosen, *(h for h in hits if h is not chosen)]
-        # A pointer only for a near miss: close, and about some of the same things.
+        # A pointer only for a near miss: close, about some of the same things and the same product.
         threshold = self.answerability.threshold
         near = (
-            chosen.dense >= threshold - POINTER_MARGIN
+            not signals.lacks_feature
+            and chosen.dense >= threshold - POINTER_MARGIN
             and signals.coverage >= POINTER_COVERAGE
             and best.probability >= POINTER_PROBABILITY
         )
@@ -423,7 +426,11 @@ class Judge:
         # guides name other platforms in comparisons only, so such a section must also cover most
         # of what is asked: one comparing YouTube Shorts does not say how to get monetised there
         # (a follow-up "und bei YouTube Shorts?" asks the earlier question of that platform).
-        platforms = self.scope.platforms_named(" ".join([s for s in sentences if "?" in s] or sentences))
+        asking_text = " ".join([s for s in sentences if "?" in s] or sentences)
+        platforms = self.scope.platforms_named(asking_text)
+        # Likewise TikTok's own products: a section on the US ban is no answer to which products
+        # the TikTok Shop bans. A guide's title names its product for every one of its sections.
+        features = self.scope.features_named(asking_text)
         asked = [self._sentence(part, question, query, lang) for part in sentences]
         # Words no guide knows are the question's, the same for every candidate: counted in the
         # sentence that asks (the one with the question mark), not in whichever sentence a
@@ -442,6 +449,7 @@ class Judge:
             others = max((h.score for h in hits if h is not hit), default=hit.score - LONE_LEAD)
             nearest_other = max((h.similarity for h in hits if h is not hit), default=hit.similarity)
             heading = str(hit.chunk.metadata.get("section", ""))
+            named = f"{hit.chunk.metadata.get('title', '')}\n{heading}\n{hit.chunk.text}"
             signals = Signals(
                 relevance=relevance - threshold,
                 closeness=hit.dense - threshold,
@@ -459,15 +467,13 @@ class Judge:
                 lacks_asked=not answers_kind(plain, hit.chunk.text, heading),
                 lacks_platform=bool(platforms)
                 and (
-                    any(
-                        not platform.search(f"{hit.chunk.metadata.get('section', '')}\n{hit.chunk.text}")
-                        for platform in platforms
-                    )
+                    any(not platform.search(f"{heading}\n{hit.chunk.text}") for platform in platforms)
                     or (
                         query == question
                         and not self._covers_besides_platform(best.terms, section_terms, aliases, lang, idf)
                     )
                 ),
+                lacks_feature=any(not feature.search(named) for feature in features),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

@@ -38,6 +38,7 @@ class IndexSnapshot:
             retriever.aliases,
             index.vocabulary.context,
             index.vocabulary.platforms,
+            index.vocabulary.features,
         )
         return cls(index, retriever, Catalog(index.chunks), scope)
 

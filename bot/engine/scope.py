@@ -61,6 +61,7 @@ class ScopeCheck:
         aliases: AliasMap | None = None,
         context: dict[str, list[str]] | None = None,
         platforms: list[list[str]] | None = None,
+        features: list[list[str]] | None = None,
     ) -> None:
         self._vocabulary = {lang: frozenset(words) for lang, words in vocabulary.items()}
         self._sorted = {lang: sorted(words) for lang, words in self._vocabulary.items()}
@@ -68,10 +69,8 @@ class ScopeCheck:
         self._context = {lang: frozenset(w.lower() for w in words) for lang, words in (context or {}).items()}
         # Compounds count by their last part ("Friseursalon"); parts shorter than 4 letters are too common.
         self._context_tails = {lang: tuple(w for w in words if len(w) >= 4) for lang, words in self._context.items()}
-        self._platforms = [
-            re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)
-            for names in platforms or []
-        ]
+        self._platforms = [_any_name(names) for names in platforms or []]
+        self._features = [_any_name(names) for names in features or []]
         self._platform_terms = {
             lang: frozenset(stem(name.lower(), lang) for names in platforms or [] for name in names)
             for lang in self._vocabulary
@@ -81,6 +80,11 @@ class ScopeCheck:
         """The other platforms (vocabulary `platforms`) that `text` names, each as the pattern that
         finds it under any of its names in a section."""
         return [platform for platform in self._platforms if platform.search(text)]
+
+    def features_named(self, text: str) -> list[re.Pattern[str]]:
+        """TikTok's own products (vocabulary `features`: TikTok Shop, LIVE, Pixel) that `text`
+        names, each as the pattern that finds it under any of its names."""
+        return [feature for feature in self._features if feature.search(text)]
 
     def names_a_platform(self, term: str, lang: str) -> bool:
         """Whether a keyword term is the name of another platform ("insta", "youtub")."""
@@ -192,3 +196,7 @@ def _compound_tail(tail: str, lang: str, known: frozenset[str]) -> bool:
         stem(tail[:cut], lang) in known and stem(tail[cut:], lang) in known
         for cut in range(_MIN_PART, len(tail) - _MIN_PART + 1)
     )
+
+
+def _any_name(names: list[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)

@@ -1,5 +1,5 @@
-"""The words owners use that the guides do not: alias groups, scene-setting words and other
-platforms, as data.
+"""The words owners use that the guides do not: alias groups, scene-setting words, other
+platforms and TikTok's own products, as data.
 
 `knowledge/vocabulary.yaml` is maintained next to the guides. Ingest stores it in the index as
 one record, so an engine reading a Chroma server needs no knowledge folder to understand that a
@@ -27,16 +27,25 @@ class Vocabulary:
     aliases: dict[str, list[list[str]]] = field(default_factory=dict)
     context: dict[str, list[str]] = field(default_factory=dict)
     platforms: list[list[str]] = field(default_factory=list)  # other apps, each with its other names
+    features: list[list[str]] = field(default_factory=list)  # TikTok's own products, each with its names
 
     def to_json(self) -> str:
-        data = {"aliases": self.aliases, "context": self.context, "platforms": self.platforms}
+        data = {
+            "aliases": self.aliases,
+            "context": self.context,
+            "platforms": self.platforms,
+            "features": self.features,
+        }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Vocabulary:
         data = json.loads(text or "{}")
         return cls(
-            aliases=data.get("aliases", {}), context=data.get("context", {}), platforms=data.get("platforms", [])
+            aliases=data.get("aliases", {}),
+            context=data.get("context", {}),
+            platforms=data.get("platforms", []),
+            features=data.get("features", []),
         )
 
 
@@ -58,10 +67,14 @@ def parse_vocabulary(text: str) -> Vocabulary:
         if not isinstance(words, list):
             raise BadFileError(f"malformed vocabulary: context.{lang} must be a list of words")
         context[str(lang)] = [str(word) for word in words]
-    platforms = data.get("platforms") or []
-    if not isinstance(platforms, list) or not all(isinstance(group, list) for group in platforms):
-        raise BadFileError("malformed vocabulary: platforms must be a list of word lists")
-    return Vocabulary(aliases, context, [[str(word) for word in group] for group in platforms if group])
+    return Vocabulary(aliases, context, _name_groups(data, "platforms"), _name_groups(data, "features"))
+
+
+def _name_groups(data: dict[str, object], key: str) -> list[list[str]]:
+    groups = data.get(key) or []
+    if not isinstance(groups, list) or not all(isinstance(group, list) for group in groups):
+        raise BadFileError(f"malformed vocabulary: {key} must be a list of word lists")
+    return [[str(word) for word in group] for group in groups if group]
 
 
 def vocabulary_chunk(vocabulary: Vocabulary) -> Chunk:

@@ -212,6 +212,36 @@ def test_another_platform_is_recognised_under_each_of_its_names() -> None:
     assert instagram.search("Bei YouTube Shorts zählt der Titel") is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Welche Produkte sind im TikTok Shop verboten? Wir haben einen Vape- und Tabakladen.",
+        "which products are banned in tiktok shop? we run a vape store",
+    ],
+)
+def test_a_question_about_a_tiktok_product_is_not_answered_from_a_section_about_something_else(
+    answerer: Answerer, question: str
+) -> None:
+    """The section on the US ban shares the word "verboten", not the TikTok Shop: the guides list no
+    banned products, so the question is declined, pointing at most to the TikTok Shop guide."""
+    answer = answerer.ask(question)
+    assert not answer.in_scope
+    assert "USA" not in answer.text and "United States" not in answer.text
+    related = answerer.examine(question)
+    assert isinstance(related, Examined)
+    pointer = related.verdict.related
+    assert pointer is None or "Shop" in str(pointer.chunk.metadata["title"])
+
+
+def test_a_tiktok_product_is_recognised_under_each_of_its_names() -> None:
+    check = ScopeCheck({}, features=[["TikTok Shop", "TikTok-Shop"], ["LIVE", "Livestream"]])
+    assert check.features_named("Wie verkaufe ich in meinem Online-Shop?") == []  # any shop is not TikTok's
+    (shop,) = check.features_named("Was kostet der TikTok-Shop für Händler?")
+    assert shop.search("Im TikTok Shop zahlen Verkäufer eine Provision") is not None
+    (live,) = check.features_named("Kann ich im Livestream verkaufen?")
+    assert live.search("Ein LIVE-Match dauert fünf Minuten") is not None
+
+
 def test_words_no_guide_knows_weigh_the_same_for_every_candidate(answerer: Answerer) -> None:
     """Scene-setting beside the question ("saw ... spamming gifts") must not rank a section about
     gifts above the one that answers how long a match goes."""

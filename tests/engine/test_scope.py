@@ -62,12 +62,18 @@ def test_chat_fillers_are_no_unknown_words(question: str, lang: str, unknown: li
     assert check.unknown_terms(question, lang) == unknown
 
 
-def test_the_vocabulary_file_lists_other_platforms_and_refuses_a_wrong_shape() -> None:
-    vocabulary = parse_vocabulary("aliases: {}\ncontext: {}\nplatforms:\n  - [Instagram, Insta]\n  - [Pinterest]\n")
+def test_the_vocabulary_file_lists_other_platforms_and_tiktoks_products_and_refuses_a_wrong_shape() -> None:
+    vocabulary = parse_vocabulary(
+        "aliases: {}\ncontext: {}\nplatforms:\n  - [Instagram, Insta]\n  - [Pinterest]\n"
+        "features:\n  - [TikTok Shop, TikTok-Shop]\n"
+    )
     assert vocabulary.platforms == [["Instagram", "Insta"], ["Pinterest"]]
+    assert vocabulary.features == [["TikTok Shop", "TikTok-Shop"]]
     assert Vocabulary.from_json(vocabulary.to_json()) == vocabulary  # it reaches the engine through the index
     with pytest.raises(BadFileError, match="platforms must be a list of word lists"):
         parse_vocabulary("platforms: [Instagram, Pinterest]\n")
+    with pytest.raises(BadFileError, match="features must be a list of word lists"):
+        parse_vocabulary("features: TikTok Shop\n")
 
 
 def test_a_loanword_the_other_languages_guides_use_is_known() -> None:
