@@ -11,7 +11,8 @@ both composers (extractive and LLM) ask it first, so they decline exactly the sa
 - coverage: the rarity-weighted share of the asked sentence's terms the section uses, its declared
   questions and aliases included, and the words of that sentence no guide knows (`ScopeCheck`).
 Every candidate is weighed so; the one a fitted ranking puts first leads. When nothing answers,
-the nearest section becomes a pointer, never the answer.
+the nearest section about the product asked about, if close enough, becomes a pointer, never the
+answer.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.smalltalk import strip_opening
+
 MIN_WORDS = 3  # "Warum das denn??" is an exclamation, not a question of its own
 # Each question costs a search and a judgement (about 20 ms); a list of twenty questions is answered
 # as four, the last of them holding the rest.
@@ -22,7 +24,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _ALTERNATIVE = re.compile(r"^(?:oder|or)\b", re.IGNORECASE)
 # Words that lead into a question without being part of it: "Und", "Hallo,", "Sag mal,".
 LEAD_IN = re.compile(
-    r"^(?:(?:und|aber|also|ok(?:ay)?|sag(?:en\s+sie|\s+mal)|hallo|hi|hey|and|but|so)\b[\s,]*)+", re.IGNORECASE
+    r"^(?:(?:und|aber|also|ok(?:ay)?|sag(?:en\s+sie|\s+mal)|hallo|hi|hey|and|but|so)(?=[\s,]|$)[\s,]*)+",
+    re.IGNORECASE,
 )
 # A question of its own opens with a question word or, in German and English alike, with the verb.
 _OPENS_A_QUESTION = re.compile(
@@ -76,6 +79,7 @@ def asking_sentence(question: str) -> str:
 
 
 def _without_lead_in(sentence: str) -> str:
-    """The sentence from its first word that asks; a sentence of lead-in words alone stays whole."""
-    rest = LEAD_IN.sub("", sentence)
+    """The sentence from its first word that asks ("Hallo zusammen, wie …?" → "wie …?"); a sentence
+    of lead-in words alone stays whole."""
+    rest = LEAD_IN.sub("", strip_opening(sentence))
     return rest if re.search(r"\w", rest) else sentence

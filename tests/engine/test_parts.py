@@ -61,3 +61,9 @@ def test_a_greeting_before_a_question_neither_hides_it_nor_names_it() -> None:
     assert asking_sentence(asked[1]) == "Gibt es auch eine beste Uhrzeit?"
     assert asking_sentence("Sag mal, wie lange dauert ein Match?") == "Wie lange dauert ein Match?"
     assert asking_sentence("Und?") == "Und?"  # a lead-in alone is still what was asked
+    assert asked_questions("Wie oft sollten wir posten? Hallo zusammen, wie lange dauert ein Match?") == [
+        "Wie oft sollten wir posten?",
+        "Hallo zusammen, wie lange dauert ein Match?",
+    ]
+    assert asking_sentence("Hi Leute, wie lange dauert ein Match?") == "Wie lange dauert ein Match?"
+    assert asking_sentence("So-called creators, are they paid?") == "So-called creators, are they paid?"
