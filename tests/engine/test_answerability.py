@@ -249,6 +249,7 @@ def test_a_tiktok_product_is_recognised_under_each_of_its_names() -> None:
     [
         ("We live in Berlin and run a bakery, how often should we post on TikTok?", False),
         ("Wie viele Pixel muss mein TikTok-Video haben?", False),  # a resolution, not the TikTok Pixel
+        ("How long until my ad goes live after the review?", False),  # an ad going live is no LIVE
         ("Brauche ich fürs TikTok-Pixel eine Einwilligung?", True),
         ("kann man im live was verkaufen?", True),
         ("wie oft sollte ich live gehen", True),
