@@ -18,6 +18,7 @@ from bot.engine.answerability import (
     asked_plainly,
     coverage,
     holds,
+    likeliest,
     question_sentences,
 )
 from bot.engine.answerer import Answerer, Examined, closing_notes
@@ -260,6 +261,16 @@ def test_a_tiktok_product_is_recognised_under_each_of_its_names() -> None:
 def test_the_shipped_product_names_are_not_everyday_words(question: str, names_one: bool) -> None:
     vocabulary = parse_vocabulary((KNOWLEDGE / VOCABULARY_FILE).read_text(encoding="utf-8"))
     assert bool(ScopeCheck({}, features=vocabulary.features).features_named(question)) == names_one
+
+
+def test_watchtime_is_understood_as_the_guides_anzeigedauer(answerer: Answerer) -> None:
+    """Owners say "Watchtime" where the guides say "Anzeigedauer" (vocabulary aliases): a known
+    word, not a name no guide knows, so the section saying that watch time decides comes first."""
+    examined = answerer.examine("Wie wichtig ist die Watchtime für den Algorithmus?")
+    assert isinstance(examined, Examined)
+    assert {(w.signals.unknown_names, w.signals.unknown_words) for w in examined.verdict.weighed} == {(0, 0)}
+    leader = likeliest(examined.verdict.weighed)
+    assert leader is not None and "Anzeigedauer" in leader.hit.chunk.text
 
 
 def test_words_no_guide_knows_weigh_the_same_for_every_candidate(answerer: Answerer) -> None:
