@@ -151,3 +151,20 @@ def test_a_section_answers_its_own_heading_question_even_without_a_figure(answer
     assert best_time.in_scope and has_fact(best_time.text, ["offizielle beste Uhrzeit nennt TikTok nicht"])
     commercial = answerer.ask("Wann gilt ein Video als kommerziell?")  # "wann" asks on which condition
     assert commercial.in_scope and has_fact(commercial.text, ["bewirbt"])
+
+
+def test_the_minimum_age_for_tiktok_is_not_answered_with_the_age_of_its_users(answerer: Answerer) -> None:
+    # Asked for the rule, the bot once answered with who uses TikTok in Germany (ARD/ZDF study):
+    # a sure-looking answer to another question, for a toy shop whose followers are children.
+    answer = answerer.ask("Ab wie viel Jahren darf man TikTok nutzen?")
+    assert answer.in_scope and has_fact(answer.text, ["13 Jahren"])
+    assert not has_fact(answer.text, ["ARD/ZDF"])
+    assert any(s.section == "Ab welchem Alter darf man TikTok nutzen?" for s in answer.sources)
+
+
+def test_who_owns_tiktok_is_answered_with_the_owner_not_with_the_data_debate(answerer: Answerer) -> None:
+    # Once answered from the section on data passed to the Chinese government; the owner's
+    # question gets the owner and the company an owner in Europe actually contracts with.
+    answer = answerer.ask("who owns tiktok actually, is it a chinese company?")
+    assert answer.in_scope and has_fact(answer.text, ["TikTok belongs to ByteDance"])
+    assert has_fact(answer.text, ["TikTok Technology Limited"])
