@@ -165,6 +165,13 @@ def test_the_minimum_age_for_tiktok_is_not_answered_with_the_age_of_its_users(an
 def test_who_owns_tiktok_is_answered_with_the_owner_not_with_the_data_debate(answerer: Answerer) -> None:
     # Once answered from the section on data passed to the Chinese government; the owner's
     # question gets the owner and the company an owner in Europe actually contracts with.
-    answer = answerer.ask("who owns tiktok actually, is it a chinese company?")
+    answer = answerer.ask("who owns tiktok, is it chinese?")
     assert answer.in_scope and has_fact(answer.text, ["TikTok belongs to ByteDance"])
     assert has_fact(answer.text, ["TikTok Technology Limited"])
+
+
+def test_vat_on_ad_invoices_is_answered_with_tiktoks_vat_rules_and_the_limit_of_the_guides(answerer: Answerer) -> None:
+    # Once answered with the ways to pay for ads, as if that settled the tax question.
+    answer = answerer.ask("Kommt auf die Rechnungen von TikTok für unsere Anzeigen eigentlich Mehrwertsteuer drauf?")
+    assert answer.in_scope and has_fact(answer.text, ["USt-IdNr."])
+    assert has_fact(answer.text, ["Steuerberatung"])  # booking and the reverse charge are not the guides' to answer
