@@ -175,3 +175,28 @@ def test_vat_on_ad_invoices_is_answered_with_tiktoks_vat_rules_and_the_limit_of_
     answer = answerer.ask("Kommt auf die Rechnungen von TikTok für unsere Anzeigen eigentlich Mehrwertsteuer drauf?")
     assert answer.in_scope and has_fact(answer.text, ["USt-IdNr."])
     assert has_fact(answer.text, ["Steuerberatung"])  # booking and the reverse charge are not the guides' to answer
+
+
+def test_posting_a_customer_filmed_without_asking_is_answered_with_the_consent_rule(answerer: Answerer) -> None:
+    # Once declined, with a pointer to the music section; filming customers is what a shop
+    # owner does first, and the answer must not read as a bare "yes".
+    answer = answerer.ask("hab nen kunden gefilmt ohne zu fragen, darf ich das video trotzdem hochladen?")
+    assert answer.in_scope and has_fact(answer.text, ["vorher zugestimmt"])
+    assert has_fact(answer.text, ["§ 22 KUG"])
+    assert answer.text.count("keine Rechtsberatung") == 1
+
+
+def test_a_giveaway_and_the_blue_badge_are_answered_not_declined(answerer: Answerer) -> None:
+    giveaway = answerer.ask("dürfen wir auf tiktok was verlosen, wenn man uns dafür folgen muss?")
+    assert giveaway.in_scope and has_fact(giveaway.text, ["Teilnahme kostenlos"])
+    badge = answerer.ask("can i just pay for the blue tick on tiktok?")
+    assert badge.in_scope and has_fact(badge.text, ["cannot buy it"])
+
+
+def test_the_cost_of_an_influencer_is_not_answered_with_the_labelling_rules(answerer: Answerer) -> None:
+    # Once answered with when a paid collaboration must be labelled: sure-looking, and beside the
+    # question. TikTok publishes no rates, and the answer says so.
+    answer = answerer.ask("Was kostet ein TikTok-Influencer?")
+    assert answer.in_scope and has_fact(
+        answer.text, ["Feste Preise für Creator-Kooperationen veröffentlicht TikTok nicht"]
+    )

@@ -333,7 +333,7 @@ def test_a_short_question_in_other_words_than_the_heading_gets_the_section_the_m
     [
         "Wie richte ich bei TikTok die Zwei-Faktor-Authentifizierung ein?",
         "Welches Mikrofon empfehlt ihr für Lives im Laden?",
-        "How do I get the blue verified check on TikTok?",
+        "How do I change my TikTok username?",
     ],
 )
 def test_an_app_question_the_guides_do_not_cover_is_declined(answerer: Answerer, question: str) -> None:
