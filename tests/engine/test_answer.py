@@ -182,7 +182,7 @@ def test_posting_a_customer_filmed_without_asking_is_answered_with_the_consent_r
     # owner does first, and the answer must not read as a bare "yes".
     answer = answerer.ask("hab nen kunden gefilmt ohne zu fragen, darf ich das video trotzdem hochladen?")
     assert answer.in_scope and has_fact(answer.text, ["vorher zugestimmt"])
-    assert has_fact(answer.text, ["§ 22 KUG"])
+    assert has_fact(answer.text, ["KUG", "Landgericht Frankfurt"])  # the law or the ruling behind it
     assert answer.text.count("keine Rechtsberatung") == 1
 
 
@@ -200,3 +200,19 @@ def test_the_cost_of_an_influencer_is_not_answered_with_the_labelling_rules(answ
     assert answer.in_scope and has_fact(
         answer.text, ["Feste Preise für Creator-Kooperationen veröffentlicht TikTok nicht"]
     )
+
+
+def test_radio_playing_in_the_shop_is_not_answered_with_a_bare_no(answerer: Answerer) -> None:
+    # "Ist das ein Problem?" answered "In der Regel nein: …" read as "no problem" while the section
+    # said the opposite; the lead now states the condition instead of a yes or no.
+    answer = answerer.ask("im salon läuft immer radio, ist das ein problem fürs video?")
+    assert answer.in_scope and has_fact(answer.text, ["Nur mit Erlaubnis der Rechteinhaber"])
+    assert not answer.text.startswith(("Nein", "In der Regel nein"))
+
+
+def test_a_banned_account_and_embedding_videos_are_answered_with_their_sections(answerer: Answerer) -> None:
+    banned = answerer.ask("tiktok hat unseren account gesperrt, was können wir machen?")
+    assert banned.in_scope and has_fact(banned.text, ["Widerspruch"])
+    embed = answerer.ask("can we embed our tiktoks on our company website?")
+    assert embed.in_scope and has_fact(embed.text, ["consent"])
+    assert embed.text.count("not legal advice") == 1
