@@ -26,6 +26,7 @@ from bot.kb.documents import BadFileError
 _SPACE = re.compile(r"[ \t\u00a0]+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 _EXPANSION_FACTOR = 10
+_FRONT_MATTER_BLOCK = re.compile(r"\A---\s*\n.*?\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
 def read_knowledge_file(path: Path, max_bytes: int) -> str:
@@ -80,6 +81,53 @@ def _text(raw: bytes, path: Path, max_bytes: int) -> str:
     if not text.strip():
         raise BadFileError("empty file")
     return text.replace("\r\n", "\n")
+
+
+# -- plain text ------------------------------------------------------------------------------
+
+_MARKDOWN_HEADING = re.compile(r"^#{1,3}\s+\S", re.MULTILINE)
+_UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
+_HEADING_MAX_WORDS = 10
+_SENTENCE_END = (".", ",", ";", "!", "?")
+
+
+def _plain_text(raw: bytes, path: Path, max_bytes: int) -> str:
+    """Plain text as typed in handbooks and style guides: a line in capitals standing alone
+    ("FARBEN UND SCHRIFT") or a line underlined with === or --- heads a section, the first one on
+    top of the file being the title. Without that, a style guide became one long section cut into
+    parts by length, each named after the file, and the parts of one document competed with each
+    other for every question. A text file written in Markdown stays as it is."""
+    text = _text(raw, path, max_bytes)
+    front = _FRONT_MATTER_BLOCK.match(text)
+    head, body = (text[: front.end()], text[front.end() :]) if front else ("", text)
+    if _MARKDOWN_HEADING.search(body):
+        return text
+    lines = body.split("\n")
+    out: list[str] = []
+    skip = False
+    for i, line in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        underlined = i + 1 < len(lines) and bool(_UNDERLINE.match(lines[i + 1])) and _heading_like(line)
+        alone = (i == 0 or not lines[i - 1].strip()) and _heading_like(line) and _in_capitals(line)
+        if underlined or alone:
+            level = "#" if not any(o.strip() for o in out) else "##"
+            out += ["", f"{level} {_clean(line).rstrip(':')}", ""]
+            skip = underlined
+        else:
+            out.append(line)
+    return head + "\n".join(out).strip() + "\n"
+
+
+def _heading_like(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= _HEADING_MAX_WORDS and not line.rstrip().endswith(_SENTENCE_END)
+
+
+def _in_capitals(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
 def _front_matter(**values: str) -> str:
@@ -304,7 +352,7 @@ def _docx_lines(document: object) -> Iterator[str]:
 
 _READERS: dict[str, Callable[[bytes, Path, int], str]] = {
     ".md": _text,
-    ".txt": _text,
+    ".txt": _plain_text,
     ".html": _html,
     ".htm": _html,
     ".pdf": _pdf,

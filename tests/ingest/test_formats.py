@@ -160,6 +160,69 @@ def test_html_keeps_the_main_text_and_its_headings(tmp_path: Path) -> None:
         assert noise not in everything
 
 
+STYLE_GUIDE_TXT = """STYLEGUIDE TIKTOK – BÄCKEREI KORNFELD
+Stand: März 2025, abgestimmt mit der Inhaberin
+
+WORUM ES GEHT
+
+Kornfeld ist eine Bäckerei mit fünf Filialen in Kassel. Der Kanal zeigt die Backstube, nicht die Preise.
+Ein Satz in GROSSBUCHSTABEN mitten im Absatz bleibt Text.
+
+FARBEN UND SCHRIFT
+
+Die Hausfarben sind verbindlich, auch für Untertitel und Thumbnails:
+
+Weizengelb #E8B923 (Hauptfarbe, Flächen)
+Ofenbraun #5C3317 (Schrift auf hellem Grund)
+
+KEINE PREISE IM BILD.
+
+Ansprechpartner
+---------------
+
+Freigaben erteilt ausschließlich Frau Berger aus dem Marketing, per E-Mail bis 14 Uhr.
+"""
+
+
+def test_plain_text_headings_in_capitals_or_underlined_become_sections(tmp_path: Path) -> None:
+    path = tmp_path / "styleguide.txt"
+    path.write_text(STYLE_GUIDE_TXT, encoding="utf-8")
+    document = parse_document("styleguide.txt", read_knowledge_file(path, 1_000_000))
+
+    assert document.title == "STYLEGUIDE TIKTOK – BÄCKEREI KORNFELD"
+    assert [section.heading for section in document.sections] == [
+        "STYLEGUIDE TIKTOK – BÄCKEREI KORNFELD",  # what stands under the title, named by it
+        "WORUM ES GEHT",
+        "FARBEN UND SCHRIFT",
+        "Ansprechpartner",
+    ]
+    colours = document.sections[2].body
+    assert "Weizengelb #E8B923" in colours and "KEINE PREISE IM BILD." in colours  # a sentence, not a heading
+    assert "GROSSBUCHSTABEN" in document.sections[1].body
+
+
+def test_a_text_file_written_in_markdown_keeps_its_own_headings(tmp_path: Path) -> None:
+    path = tmp_path / "notizen.txt"
+    path.write_text("# Notizen\n\n## Drehtage\n\nGEDREHT WIRD MONTAGS\n\nab sechs Uhr.\n", encoding="utf-8")
+    document = parse_document("notizen.txt", read_knowledge_file(path, 1_000_000))
+    assert [section.heading for section in document.sections] == ["Drehtage"]
+
+
+def test_a_fact_in_a_plain_text_style_guide_is_answered_from_and_cited_with_its_section(
+    small_kb: Settings, e5: KnowledgeEmbeddings
+) -> None:
+    (small_kb.knowledge_dir / "styleguide-kornfeld.txt").write_text(STYLE_GUIDE_TXT, encoding="utf-8")
+    assert ingest(small_kb, e5, show_progress=False).ok
+
+    answerer = Answerer.load(small_kb)
+    colours = answerer.ask("Welchen Farbcode hat das Weizengelb?")
+    assert colours.in_scope and "#E8B923" in colours.text
+    assert colours.sources[0].section == "FARBEN UND SCHRIFT"
+    approval = answerer.ask("Bis wann muss die Freigabe per E-Mail kommen?")
+    assert approval.in_scope and "14 Uhr" in approval.text
+    assert approval.sources[0].section == "Ansprechpartner"
+
+
 def test_pdf_text_with_hyphenation_joined(tmp_path: Path) -> None:
     pdf = tmp_path / "handout.pdf"
     pdf.write_bytes(
