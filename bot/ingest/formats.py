@@ -207,7 +207,9 @@ _MAX_PDF_PAGES = 2_000
 
 
 def _pdf(raw: bytes, path: Path, max_bytes: int) -> str:
-    """Text of every page, words broken at line ends joined again; outline entries become sections."""
+    """Text of every page, words broken at line ends joined again; lines that are entries of the
+    outline (the bookmarks Word exports for headings) or stand alone in capitals become sections,
+    and a line repeated on most pages (a running header or footer) is dropped."""
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import LimitReachedError, PdfReadError
 
@@ -226,6 +228,7 @@ def _pdf(raw: bytes, path: Path, max_bytes: int) -> str:
                 raise BadFileError(f"{len(reader.pages):,} pages (limit {_MAX_PDF_PAGES:,})")
             pages = list(_bounded(_pdf_pages(reader, limit), max_bytes))
             title = str(reader.metadata.get("/Title") or "").strip() if reader.metadata else ""
+            headings = _outline_titles(reader)
     except BadFileError:
         raise
     except LimitReachedError as exc:  # pypdf's caps, on stream sizes among them
@@ -236,7 +239,8 @@ def _pdf(raw: bytes, path: Path, max_bytes: int) -> str:
         if "crypt" in str(exc).lower():
             raise BadFileError("encrypted PDF (remove the password and save it again)") from None
         raise BadFileError(f"broken PDF: {exc.__class__.__name__}") from None
-    text = "\n\n".join(_paragraphs(page) for page in pages if page.strip())
+    running = _running_lines(pages)
+    text = "\n\n".join(_paragraphs(page, headings, running) for page in pages if page.strip())
     if not text.strip():
         raise BadFileError("no extractable text (scanned PDF? run OCR first)")
     return f"{_front_matter(title=title or path.stem, source=path.name)}{text}\n"
@@ -257,17 +261,52 @@ def _pdf_pages(reader: Any, limit: int) -> Iterator[str]:
         yield page.extract_text() or ""
 
 
-def _paragraphs(page: str) -> str:
-    """Lines wrapped by the layout joined into paragraphs; blank lines and short lines end one."""
+def _outline_titles(reader: Any) -> frozenset[str]:
+    """The titles of the PDF's outline, at any depth, in lower case; none when it has none or it
+    cannot be read (a broken outline costs the sections, not the file)."""
+    titles: set[str] = set()
+
+    def walk(items: Any) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            elif getattr(item, "title", None):
+                titles.add(_clean(str(item.title)).lower())
+
+    try:
+        walk(reader.outline)
+    except Exception:  # pypdf raises many kinds on damaged outlines
+        return frozenset()
+    return frozenset(titles)
+
+
+def _running_lines(pages: list[str]) -> frozenset[str]:
+    """Lines on more than half of three or more pages: headers and footers, not content."""
+    if len(pages) < 3:
+        return frozenset()
+    seen: dict[str, int] = {}
+    for page in pages:
+        for line in {_clean(line) for line in page.split("\n")} - {""}:
+            seen[line] = seen.get(line, 0) + 1
+    return frozenset(line for line, count in seen.items() if count > len(pages) / 2)
+
+
+def _paragraphs(page: str, headings: frozenset[str] = frozenset(), running: frozenset[str] = frozenset()) -> str:
+    """Lines wrapped by the layout joined into paragraphs; blank lines and short lines end one, and
+    a heading (an outline entry, or a line in capitals) stands as one."""
     page = _HYPHEN_BREAK.sub(r"\1\2", page.replace("\r", ""))
     paragraphs: list[str] = []
     current: list[str] = []
     for line in page.split("\n"):
         line = _clean(line)
-        if not line:
+        if line in running:
+            continue
+        if not line or (_heading_like(line) and (line.lower() in headings or _in_capitals(line))):
             if current:
                 paragraphs.append(" ".join(current))
                 current = []
+            if line:
+                paragraphs.append(f"## {line.rstrip(':')}")
             continue
         current.append(line)
         if line.endswith((".", "!", "?", ":")) and len(line) < 60:

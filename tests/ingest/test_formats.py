@@ -58,19 +58,29 @@ def helvetica(writer: PdfWriter) -> DictionaryObject:
     return DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
 
 
-def pdf_bytes(lines: list[str], title: str = "", password: str | None = None) -> bytes:
-    """A real one-page PDF with a text layer, built with pypdf."""
+def pdf_bytes(
+    lines: list[str],
+    title: str = "",
+    password: str | None = None,
+    more_pages: tuple[list[str], ...] = (),
+    outline: tuple[str, ...] = (),
+) -> bytes:
+    """A real PDF with a text layer, built with pypdf: one page per list of lines, and outline
+    entries (bookmarks) pointing at the first page."""
     writer = PdfWriter()
-    page = writer.add_blank_page(width=595, height=842)
-    page[NameObject("/Resources")] = helvetica(writer)
-    commands = ["BT /F1 11 Tf 14 TL 50 800 Td"]
-    for line in lines:
-        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        commands.append(f"({escaped}) Tj T*")
-    commands.append("ET")
-    stream = DecodedStreamObject()
-    stream.set_data("\n".join(commands).encode("cp1252"))
-    page[NameObject("/Contents")] = writer._add_object(stream)
+    for page_lines in (lines, *more_pages):
+        page = writer.add_blank_page(width=595, height=842)
+        page[NameObject("/Resources")] = helvetica(writer)
+        commands = ["BT /F1 11 Tf 14 TL 50 800 Td"]
+        for line in page_lines:
+            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            commands.append(f"({escaped}) Tj T*")
+        commands.append("ET")
+        stream = DecodedStreamObject()
+        stream.set_data("\n".join(commands).encode("cp1252"))
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    for entry in outline:
+        writer.add_outline_item(title=entry, page_number=0)
     if title:
         writer.add_metadata({"/Title": title})
     if password:
@@ -231,6 +241,34 @@ def test_pdf_text_with_hyphenation_joined(tmp_path: Path) -> None:
     document = parse_document("handout.pdf", read_knowledge_file(pdf, 1_000_000))
     assert document.title == "Handout"
     assert "Der For-You-Algorithmus zeigt neue Videos zuerst einer kleinen Testgruppe." in document.sections[0].body
+
+
+def test_pdf_outline_entries_and_lines_in_capitals_become_sections_and_running_headers_go(tmp_path: Path) -> None:
+    header = "KURZCLIP KOLLEKTIV – HANDBUCH"
+    pdf = tmp_path / "handbuch.pdf"
+    pdf.write_bytes(
+        pdf_bytes(
+            [
+                header,
+                "Freigaben",
+                "Der Kunde hat 48 Stunden Zeit, einen Entwurf",
+                "freizugeben.",
+                "RECHNUNGEN",
+                "Rechnungen gehen am Monatsende per E-Mail hinaus.",
+            ],
+            "Handbuch",
+            more_pages=(
+                [header, "Drehtage", "Gedreht wird montags ab sechs Uhr in der Backstube."],
+                [header, "Archiv", "Rohmaterial wird nach der Freigabe drei Monate aufbewahrt."],
+            ),
+            outline=("Freigaben", "Drehtage", "Archiv"),
+        )
+    )
+    document = parse_document("handbuch.pdf", read_knowledge_file(pdf, 1_000_000))
+
+    assert [section.heading for section in document.sections] == ["Freigaben", "RECHNUNGEN", "Drehtage", "Archiv"]
+    assert document.sections[0].body == "Der Kunde hat 48 Stunden Zeit, einen Entwurf freizugeben."
+    assert all(header not in section.body for section in document.sections)
 
 
 def test_docx_headings_become_sections(tmp_path: Path) -> None:
