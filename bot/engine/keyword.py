@@ -45,7 +45,7 @@ STOPWORDS = frozenset(
     gern gerne grad gerade jetzt schon noch immer einfach wirklich ganz ziemlich etwa ca bzw usw
     überhaupt denn doch nun also quasi realistisch ungefähr grob kurz bisschen paar etwas insgesamt
     ich's gibt's is isses hat's aufm aufn drauf dran drin drüber nochmal nochmals bissl bissel sollt
-    nirgends nirgendwo dauernd ständig eher eh sogar sonst läuft läufts
+    nirgends nirgendwo dauernd ständig eher eh sogar sonst läuft läufts riesen riesig riesige riesigen mega krass
     many much would will shall might got get gets getting gonna wanna really actually just like
     stuff thing things now still already even also any some very quite pretty maybe u ur im ive
     overall altogether generally basically
@@ -72,6 +72,38 @@ def stem(word: str, lang: str) -> str:
     """Snowball stems are pure functions of the word, and stemming is the engine's hottest loop:
     the guides' vocabulary is small, so each word is stemmed once per process."""
     return str(_stemmer(lang).stemWord(word.lower()))
+
+
+_LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
+_MIN_PART = 3
+
+
+def compound_parts(word: str, lang: str, known: frozenset[str]) -> tuple[str, ...]:
+    """The known stems a compound splits into, allowing a linking element ("Datenschutzstrafe":
+    datenschutz, straf), the longest known first part first, or nothing. `known` holds stems."""
+    for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
+        head, tail = word[:cut], word[cut:]
+        tail_parts = (stem(tail, lang),) if stem(tail, lang) in known else _tail_parts(tail, lang, known)
+        if not tail_parts:
+            continue
+        for link in _LINKS:
+            if head.endswith(link) and len(head) - len(link) >= _MIN_PART:
+                base = head[: len(head) - len(link)] if link else head
+                for part in (stem(base, lang), base):
+                    if part in known:
+                        return (part, *tail_parts)
+    return ()
+
+
+def _tail_parts(tail: str, lang: str, known: frozenset[str]) -> tuple[str, ...]:
+    # one more level for three-part compounds ("Datenschutzgesetze")
+    if len(tail) < 2 * _MIN_PART:
+        return ()
+    for cut in range(_MIN_PART, len(tail) - _MIN_PART + 1):
+        first, second = stem(tail[:cut], lang), stem(tail[cut:], lang)
+        if first in known and second in known:
+            return (first, second)
+    return ()
 
 
 def join_digit_groups(text: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.engine.adapter import QueryAdapter
-from bot.engine.keyword import BM25, AliasMap, tokenize
+from bot.engine.keyword import BM25, AliasMap, compound_parts, tokenize
 from bot.kb.documents import Chunk
 from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.kb.index import KnowledgeIndex
@@ -93,6 +93,16 @@ class Retriever:
         """Stemmed tokens plus the alias groups they belong to: what keyword search compares."""
         return self.aliases.expand(tokenize(text, lang), lang)
 
+    def query_terms(self, text: str, lang: str, vocabulary: frozenset[str]) -> list[str]:
+        """A question's terms, and for a German compound the guides never use, its known parts: a
+        question on a "Datenschutzstrafe" is one on "Datenschutz" and "Strafe" to keyword search."""
+        terms = self.terms(text, lang)
+        if lang != "de":
+            return terms
+        return terms + [
+            part for term in terms if term not in vocabulary for part in compound_parts(term, lang, vocabulary)
+        ]
+
     def section_terms(self, chunk: Chunk) -> frozenset[str]:
         """What a section says, as keyword terms: its text, title, heading and declared questions."""
         return self._terms.get(chunk.id, frozenset())
@@ -110,7 +120,7 @@ class Retriever:
             return Retrieval(hits, max((s.text_score for s in found), default=0.0))
         dense = {s.chunk.id: s for s in self.index.dense_search(vector, DENSE_POOL, lang, ranking)}
         chunks, bm25 = self.keyword_index(lang)
-        scores = bm25.scores(self.terms(query, lang))
+        scores = bm25.scores(self.query_terms(query, lang, bm25.vocabulary))
         keyword = {chunks[number].id: score for number, score in scores.items()}
         relevance = max((s.text_score for s in dense.values()), default=0.0)
 

@@ -20,11 +20,9 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, AliasMap, stem
+from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, AliasMap, compound_parts, stem
 
 _ENGLISH_WORD = re.compile(r"[A-Za-z][\w'-]*")
-_LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
-_MIN_PART = 3
 # Nouns that name no subject matter: "Leute" in a question about reach says nothing about its topic.
 _GENERIC_NOUNS = frozenset(
     """
@@ -178,24 +176,7 @@ def is_prefixed(root: str, lang: str, known: frozenset[str]) -> bool:
 def is_compound(word: str, lang: str, known: frozenset[str]) -> bool:
     """True when the word splits into known parts, allowing a linking element: "Spielzeugladen",
     and "Nutzerdaten" in a section that speaks of "Daten seiner Nutzer". `known` holds stems."""
-    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
-        head, tail = word[:cut], word[cut:]
-        if stem(tail, lang) not in known and not _compound_tail(tail, lang, known):
-            continue
-        for link in _LINKS:
-            if head.endswith(link) and len(head) - len(link) >= _MIN_PART:
-                base = head[: len(head) - len(link)] if link else head
-                if stem(base, lang) in known or base in known:
-                    return True
-    return False
-
-
-def _compound_tail(tail: str, lang: str, known: frozenset[str]) -> bool:
-    # one more level for three-part compounds ("Datenschutzgesetze")
-    return len(tail) >= 2 * _MIN_PART and any(
-        stem(tail[:cut], lang) in known and stem(tail[cut:], lang) in known
-        for cut in range(_MIN_PART, len(tail) - _MIN_PART + 1)
-    )
+    return bool(compound_parts(word, lang, known))
 
 
 def _any_name(names: list[str]) -> re.Pattern[str]:

@@ -216,3 +216,15 @@ def test_a_banned_account_and_embedding_videos_are_answered_with_their_sections(
     embed = answerer.ask("can we embed our tiktoks on our company website?")
     assert embed.in_scope and has_fact(embed.text, ["consent"])
     assert embed.text.count("not legal advice") == 1
+
+
+def test_a_question_on_tiktoks_data_protection_fines_gets_both_irish_fines_from_one_section(answerer: Answerer) -> None:
+    # Two guides once answered it with near-identical sections, and the answer was declined
+    # because neither stood out; one section now holds every fine and the court case.
+    for question in (
+        "hat tiktok nicht mal ne riesen datenschutzstrafe bekommen? wie viel war das",
+        "didnt tiktok get fined big time over privacy? how much",
+    ):
+        answer = answerer.ask(question)
+        assert answer.in_scope and has_fact(answer.text, ["345"]) and has_fact(answer.text, ["530"])
+        assert len({source.section for source in answer.sources}) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.engine.keyword import BM25, tokenize
+from bot.engine.keyword import BM25, compound_parts, stem, tokenize
 from bot.engine.retrieval import weighted_fusion
 
 TEXT = (
@@ -65,3 +65,10 @@ def test_a_strong_keyword_match_is_not_outranked_by_noise_in_a_crowded_dense_ban
     # where the dense band is wide, closeness still decides against a weak keyword match
     wide = weighted_fusion({"near": 0.90, "far": 0.80}, {"near": 1.0, "far": 3.0}, 0.3)
     assert wide["near"] > wide["far"]
+
+
+def test_a_german_compound_splits_into_the_known_stems_keyword_search_can_match() -> None:
+    known = frozenset({"datenschutz", "straf", "gesetz", "daten", "schutz"})
+    assert compound_parts(stem("Datenschutzstrafe", "de"), "de", known) == ("datenschutz", "straf")
+    assert compound_parts(stem("Datenschutzgesetze", "de"), "de", known) == ("datenschutz", "gesetz")
+    assert compound_parts(stem("Bäckerei", "de"), "de", known) == ()
