@@ -96,14 +96,17 @@ def load_golden(path: Path = GOLDEN_PATH) -> list[GoldenItem]:
 
 
 # Ways of writing the same unit: a fact is in an answer whether it says "50 US-Dollar" or "$50".
-_UNITS = (
-    (re.compile(r"\$\s*(\d[\d.,]*)"), r"\1 usd"),
+_MAGNITUDE = r"(\s*(?:mio\.?|millionen|million|mrd\.?|milliarden|milliarde|billion|bn)(?!\w))?"
+_UNITS = (  # a symbol in front moves behind the amount and its magnitude: "€345 million" = "345 million euros"
+    (re.compile(r"\$\s*(\d[\d.,]*)" + _MAGNITUDE), r"\1\2 usd"),
     (re.compile(r"(?<=\d)\s*(?:us-dollar|us dollars?|dollars?|usd)\b"), " usd"),
-    (re.compile(r"€\s*(\d[\d.,]*)"), r"\1 eur"),
+    (re.compile(r"€\s*(\d[\d.,]*)" + _MAGNITUDE), r"\1\2 eur"),
     (re.compile(r"(?<=\d)\s*(?:euros?|eur|€)(?!\w)"), " eur"),
     (re.compile(r"(?<=\d)\s*(?:prozent|per cent|percent|%)"), "%"),
     (re.compile(r"(?<=\d)\s*(?:mio\.?|millionen|million)(?!\w)"), " mio"),
     (re.compile(r"(?<=\d)\s*(?:mrd\.?|milliarden|milliarde|billion|bn)(?!\w)"), " mrd"),
+    (re.compile(r"(?<=\d (?:mio|mrd))\s*(?:euros?|€)(?!\w)"), " eur"),
+    (re.compile(r"(?<=\d (?:mio|mrd))\s*(?:us-dollar|us dollars?|dollars?)\b"), " usd"),
 )
 
 

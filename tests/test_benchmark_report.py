@@ -9,6 +9,7 @@ import pytest
 
 from bench import conditions, loadbench, scale
 from bench.benchmark import CONDITIONS_HEADING, LOAD_HEADING, SCALE_HEADING, read_section, write_section
+from bench.evaluation import has_fact
 from bot.config import Settings
 from bot.engine.answerer import Answerer
 from bot.ingest.sync import ingest
@@ -178,3 +179,18 @@ def test_scale_benchmark_grows_the_knowledge_base_and_writes_its_section(tmp_pat
     assert rows["golden: fact in answer, German"][0].endswith("%")
     assert rows["golden: largest drop in quality"][1].endswith(")")  # in points, and which measure dropped
     assert rows["owners' questions (tuning half): wrongly answered"][1].endswith("%")  # the drift beside golden
+
+
+@pytest.mark.parametrize(
+    ("answer", "fact"),
+    [
+        ("the largest were €345 million in 2023", "345 million euros"),
+        ("345 Millionen Euro im Jahr 2023", "€345 million"),
+        ("laut FTC 5,7 Millionen US-Dollar", "5.7 million US dollars"),
+        ("ab $50 pro Tag", "50 US-Dollar"),
+    ],
+)
+def test_a_fact_counts_as_in_the_answer_however_its_amount_is_written(answer: str, fact: str) -> None:
+    # The evaluation once missed "€345 million" where the label said "345 million".
+    assert has_fact(answer, [fact])
+    assert not has_fact(answer.replace("345", "530").replace("5,7", "4,2").replace("50", "60"), [fact])

@@ -228,3 +228,18 @@ def test_a_question_on_tiktoks_data_protection_fines_gets_both_irish_fines_from_
         answer = answerer.ask(question)
         assert answer.in_scope and has_fact(answer.text, ["345"]) and has_fact(answer.text, ["530"])
         assert len({source.section for source in answer.sources}) == 1
+
+
+def test_a_hacked_account_a_harassing_user_a_camera_live_and_a_new_username_get_their_own_sections(
+    answerer: Answerer,
+) -> None:
+    # Each was declined before the guides covered it, and the question on a harassing commenter
+    # once went to the comment filters.
+    hacked = answerer.ask("unser tiktok wurde gehackt, wir kommen nicht mehr rein. was tun?")
+    assert hacked.in_scope and hacked.sources[0].section.startswith("Unser TikTok-Konto wurde gehackt")
+    troll = answerer.ask("einer beleidigt uns dauernd in den kommentaren, kann ich den blockieren?")
+    assert troll.in_scope and has_fact(troll.text, ["Blockieren"])
+    camera = answerer.ask("can we stream a tiktok live from a laptop with a real camera?")
+    assert camera.in_scope and has_fact(camera.text, ["LIVE Studio"])
+    username = answerer.ask("How do I change my TikTok username?")  # once answered with the signs of a hack
+    assert username.in_scope and has_fact(username.text, ["once every 30 days"])

@@ -331,9 +331,9 @@ def test_a_short_question_in_other_words_than_the_heading_gets_the_section_the_m
 @pytest.mark.parametrize(
     "question",
     [
-        "Wie richte ich bei TikTok die Zwei-Faktor-Authentifizierung ein?",
+        "Wie lege ich auf TikTok eine Playlist mit unseren Videos an?",
         "Welches Mikrofon empfehlt ihr für Lives im Laden?",
-        "How do I change my TikTok username?",
+        "How do I change the language of the TikTok app?",
     ],
 )
 def test_an_app_question_the_guides_do_not_cover_is_declined(answerer: Answerer, question: str) -> None:
