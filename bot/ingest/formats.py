@@ -117,7 +117,35 @@ def _plain_text(raw: bytes, path: Path, max_bytes: int) -> str:
             skip = underlined
         else:
             out.append(line)
-    return head + "\n".join(out).strip() + "\n"
+    return head + "\n".join(_lists_under_colons(out)).strip() + "\n"
+
+
+def _lists_under_colons(lines: list[str]) -> list[str]:
+    """Short lines standing together under a line that ends with a colon become list items, as
+    typed without bullets: "Die Hausfarben sind verbindlich:" over "Sonnengelb #F2B705 (Hauptfarbe)"
+    and three more colours. An answer then gives the whole list, not the line that announces it."""
+    lines = list(lines)
+    for i, line in enumerate(lines):
+        if not line.rstrip().endswith(":") or line.startswith("#"):
+            continue
+        start = i + 1
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        end = start
+        while end < len(lines) and lines[end].strip() and _list_line(lines[end]):
+            end += 1
+        if end - start >= 2 and (end == len(lines) or not lines[end].strip()):
+            lines[start:end] = [f"- {entry.strip()}" for entry in lines[start:end]]
+    return lines
+
+
+def _list_line(line: str) -> bool:
+    text = line.strip()
+    return (
+        not text.startswith(("#", "-", "*", "•"))
+        and len(text.split()) <= 2 * _HEADING_MAX_WORDS
+        and not text.endswith(_SENTENCE_END)
+    )
 
 
 def _heading_like(line: str) -> bool:

@@ -207,7 +207,8 @@ def test_plain_text_headings_in_capitals_or_underlined_become_sections(tmp_path:
         "Ansprechpartner",
     ]
     colours = document.sections[2].body
-    assert "Weizengelb #E8B923" in colours and "KEINE PREISE IM BILD." in colours  # a sentence, not a heading
+    assert "- Weizengelb #E8B923 (Hauptfarbe, Flächen)\n- Ofenbraun #5C3317" in colours  # listed under its colon
+    assert "KEINE PREISE IM BILD." in colours  # a sentence, not a heading
     assert "GROSSBUCHSTABEN" in document.sections[1].body
 
 
@@ -226,7 +227,7 @@ def test_a_fact_in_a_plain_text_style_guide_is_answered_from_and_cited_with_its_
 
     answerer = Answerer.load(small_kb)
     colours = answerer.ask("Welchen Farbcode hat das Weizengelb?")
-    assert colours.in_scope and "#E8B923" in colours.text
+    assert colours.in_scope and "#E8B923" in colours.text and "#5C3317" in colours.text  # the whole list
     assert colours.sources[0].section == "FARBEN UND SCHRIFT"
     approval = answerer.ask("Bis wann muss die Freigabe per E-Mail kommen?")
     assert approval.in_scope and "14 Uhr" in approval.text
