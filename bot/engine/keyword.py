@@ -71,7 +71,17 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
 def stem(word: str, lang: str) -> str:
     """Snowball stems are pure functions of the word, and stemming is the engine's hottest loop:
     the guides' vocabulary is small, so each word is stemmed once per process."""
-    return str(_stemmer(lang).stemWord(word.lower()))
+    word = word.lower()
+    if lang == "de":
+        word = _ZU_INFINITIVE.sub(r"\1\2", word)
+    return str(_stemmer(lang).stemWord(word))
+
+
+# "um den Clip abzunicken", "freizugeben": a separable verb's zu-infinitive is the verb ("abnicken").
+# "Auszubildende" keeps its "zu": it names a person, and the guides' vocabulary is built on it.
+_ZU_INFINITIVE = re.compile(
+    r"^(?!auszubild)(ab|an|auf|aus|ein|frei|mit|nach|vor|zurück|weg|los|fest|her|hin|hoch|dar|um|durch)zu(\w{3,}en)$"
+)
 
 
 _LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts

@@ -72,3 +72,11 @@ def test_a_german_compound_splits_into_the_known_stems_keyword_search_can_match(
     assert compound_parts(stem("Datenschutzstrafe", "de"), "de", known) == ("datenschutz", "straf")
     assert compound_parts(stem("Datenschutzgesetze", "de"), "de", known) == ("datenschutz", "gesetz")
     assert compound_parts(stem("Bäckerei", "de"), "de", known) == ()
+
+
+def test_a_separable_verbs_zu_infinitive_is_the_verb_itself() -> None:
+    # "wie lang hat der kunde zeit, um nen clip abzunicken?" asks about "abnicken" (approving).
+    assert stem("abzunicken", "de") == stem("abnicken", "de")
+    assert stem("freizugeben", "de") == stem("freigeben", "de")
+    assert stem("Auszubildende", "de") == "auszubild"  # a person, not "ausbilden"
+    assert stem("Aufzug", "de") == "aufzug"
