@@ -67,6 +67,13 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return stemmers[lang]
 
 
+# "um den Clip abzunicken", "freizugeben": a separable verb's zu-infinitive is the verb ("abnicken").
+# "Auszubildende" keeps its "zu": it names a person, and the guides' vocabulary is built on it.
+_ZU_INFINITIVE = re.compile(
+    r"^(?!auszubild)(ab|an|auf|aus|ein|frei|mit|nach|vor|zurück|weg|los|fest|her|hin|hoch|dar|um|durch)zu(\w{3,}en)$"
+)
+
+
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str, lang: str) -> str:
     """Snowball stems are pure functions of the word, and stemming is the engine's hottest loop:
@@ -75,13 +82,6 @@ def stem(word: str, lang: str) -> str:
     if lang == "de":
         word = _ZU_INFINITIVE.sub(r"\1\2", word)
     return str(_stemmer(lang).stemWord(word))
-
-
-# "um den Clip abzunicken", "freizugeben": a separable verb's zu-infinitive is the verb ("abnicken").
-# "Auszubildende" keeps its "zu": it names a person, and the guides' vocabulary is built on it.
-_ZU_INFINITIVE = re.compile(
-    r"^(?!auszubild)(ab|an|auf|aus|ein|frei|mit|nach|vor|zurück|weg|los|fest|her|hin|hoch|dar|um|durch)zu(\w{3,}en)$"
-)
 
 
 _LINKS = ("es", "s", "n", "en", "e", "")  # German linking elements between compound parts
