@@ -167,6 +167,9 @@ class BM25:
         return out
 
 
+_WORDS = re.compile(r"[\s-]+")
+
+
 class AliasMap:
     """Words that mean the same here (knowledge/vocabulary.yaml) share one extra token.
 
@@ -176,18 +179,39 @@ class AliasMap:
 
     def __init__(self, groups: dict[str, list[list[str]]]) -> None:
         self._canonical: dict[str, dict[str, str]] = {}
+        # A member of several words ("live gehen", "watch time") joins its group as that phrase
+        # only: word by word, every "gehen" was a livestream and every "time" a watch time.
+        self._phrases: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
         for lang, lang_groups in groups.items():
             table = self._canonical.setdefault(lang, {})
+            phrases = self._phrases.setdefault(lang, {})
             for group in lang_groups:
-                stems = [s for word in group for s in tokenize(word, lang)]
-                if stems:
-                    for member in stems:
-                        table.setdefault(member, f"~{stems[0]}")
+                # A name of several words that are mostly stopwords ("For-You-Seite") cannot be matched
+                # word by word: its one remaining word ("Seite") would stand for the whole.
+                members = [
+                    member
+                    for word in group
+                    if (member := tuple(tokenize(word, lang))) and len(member) >= len(_WORDS.split(word.strip()))
+                ]
+                if not members:
+                    continue
+                canonical = f"~{members[0][0]}"
+                for member in members:
+                    if len(member) == 1:
+                        table.setdefault(member[0], canonical)
+                    else:
+                        phrases.setdefault(member[0], []).append((member, canonical))
 
     def expand(self, tokens: Sequence[str], lang: str) -> list[str]:
-        """The tokens plus the shared token of every alias group they belong to."""
+        """The tokens plus the shared token of every alias group they (or a phrase of them) belong to."""
         table = self._canonical.get(lang, {})
-        return [*tokens, *(table[t] for t in tokens if t in table)]
+        phrases = self._phrases.get(lang, {})
+        found = [table[t] for t in tokens if t in table]
+        for i, token in enumerate(tokens):
+            for phrase, canonical in phrases.get(token, ()):
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
+                    found.append(canonical)
+        return [*tokens, *found]
 
     def group_of(self, token: str, lang: str) -> str | None:
         return self._canonical.get(lang, {}).get(token)

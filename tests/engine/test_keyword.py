@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.engine.keyword import BM25, compound_parts, stem, tokenize
+from bot.engine.keyword import BM25, AliasMap, compound_parts, stem, tokenize
 from bot.engine.retrieval import weighted_fusion
 
 TEXT = (
@@ -80,3 +80,14 @@ def test_a_separable_verbs_zu_infinitive_is_the_verb_itself() -> None:
     assert stem("freizugeben", "de") == stem("freigeben", "de")
     assert stem("Auszubildende", "de") == "auszubild"  # a person, not "ausbilden"
     assert stem("Aufzug", "de") == "aufzug"
+
+
+def test_an_alias_of_several_words_counts_only_as_that_phrase() -> None:
+    # Word by word, "live gehen" made every "gehen" a livestream and "For-You-Seite" every "seit".
+    aliases = AliasMap({"de": [["Livestream", "live gehen"], ["Startseite", "For-You-Seite"]]})
+    live = aliases.group_of("livestream", "de")
+    assert live in aliases.expand(tokenize("wann kann ich live gehen", "de"), "de")
+    assert live not in aliases.expand(tokenize("wie gehe ich mit kritik um", "de"), "de")
+    assert aliases.expand(tokenize("seit wann gibt es tiktok", "de"), "de") == tokenize(
+        "seit wann gibt es tiktok", "de"
+    )
