@@ -21,12 +21,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.kb.documents import BadFileError
+from bot.kb.documents import FRONT_MATTER, BadFileError
 
 _SPACE = re.compile(r"[ \t\u00a0]+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 _EXPANSION_FACTOR = 10
-_FRONT_MATTER_BLOCK = re.compile(r"\A---\s*\n.*?\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
 def read_knowledge_file(path: Path, max_bytes: int) -> str:
@@ -98,7 +97,7 @@ def _plain_text(raw: bytes, path: Path, max_bytes: int) -> str:
     parts by length, each named after the file, and the parts of one document competed with each
     other for every question. A text file written in Markdown stays as it is."""
     text = _text(raw, path, max_bytes)
-    front = _FRONT_MATTER_BLOCK.match(text)
+    front = FRONT_MATTER.match(text)
     head, body = (text[: front.end()], text[front.end() :]) if front else ("", text)
     if _MARKDOWN_HEADING.search(body):
         return text
@@ -319,7 +318,7 @@ def _running_lines(pages: list[str]) -> frozenset[str]:
     return frozenset(line for line, count in seen.items() if count > len(pages) / 2)
 
 
-def _paragraphs(page: str, headings: frozenset[str] = frozenset(), running: frozenset[str] = frozenset()) -> str:
+def _paragraphs(page: str, headings: frozenset[str], running: frozenset[str]) -> str:
     """Lines wrapped by the layout joined into paragraphs; blank lines and short lines end one, and
     a heading (an outline entry, or a line in capitals) stands as one."""
     page = _HYPHEN_BREAK.sub(r"\1\2", page.replace("\r", ""))

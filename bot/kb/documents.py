@@ -33,7 +33,7 @@ QUESTION = "question"
 SENTENCE = "sentence"
 FINDERS = frozenset({QUESTION, SENTENCE})  # chunks that only lead to their section
 MIN_SENTENCE_WORDS = 4  # shorter units ("Preise:", "Stand 2025.") find nothing by themselves
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
 class BadFileError(ValueError):
@@ -110,7 +110,7 @@ def load_yaml(text: str) -> Any:
 def parse_document(rel_path: str, text: str) -> Document:
     """Split front matter and heading sections; plain text becomes one section."""
     meta: dict[str, Any] = {}
-    match = _FRONT_MATTER.match(text)
+    match = FRONT_MATTER.match(text)
     if match:
         try:
             loaded = load_yaml(match.group(1))
