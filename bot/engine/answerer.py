@@ -215,15 +215,26 @@ class Answerer:
         message = whole.covered
         if not answered:
             logger.info("declined: none of %d questions answered", len(asked))
-            verdict = whole.verdict
-            related = verdict.hits[0] if verdict.answers else verdict.related
-            return self.decline(message.question, message.language, message.found, related=related)
+            return self.decline(message.question, message.language, message.found, related=pointer(whole.verdict))
+        answering = {part.found.hits[0].chunk.id for part in answered}
+        unanswered = [self._pointed(part, message_lang, answering) for part in unanswered]
         hits: dict[str, Hit] = {}
         for part in answered:
             for hit in part.found.hits:
                 hits.setdefault(hit.chunk.id, hit)
         found = replace(answered[-1].found, hits=list(hits.values()))
         return Covered(message.question, message.language, found, tuple(answered), tuple(unanswered))
+
+    def _pointed(self, part: Unanswered, lang: str, answering: set[str]) -> Unanswered:
+        """The pointer of a question the message's answers leave open, judged on its own where,
+        read after the question before it, it names no section or one that already answers:
+        "Und wie viele Hashtags …?" after a question on posting pointed back to the section on
+        posting, not to the one on hashtags."""
+        if part.related is not None and part.related.chunk.id not in answering:
+            return part
+        examined = self.examine(part.question, (), language=lang)
+        related = pointer(examined.verdict) if isinstance(examined, Examined) else None
+        return Unanswered(part.question, related if related is None or related.chunk.id not in answering else None)
 
     def examine(self, question: str, history: Sequence[Turn] = (), language: str | None = None) -> Answer | Examined:
         """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it).
@@ -323,7 +334,7 @@ class Answerer:
             text="\n\n".join([*blocks, *closing_notes(sources, lang)]),
             in_scope=True,
             sources=sources,
-            suggestions=self.suggestions(used, found.hits),
+            suggestions=self.suggestions(used, covered),
         )
 
     def compose_block(self, covered: Covered) -> tuple[str, tuple[Hit, ...]]:
@@ -336,16 +347,25 @@ class Answerer:
             lead = text(covered.language, "verdict_on", heading=composition.verdict_on, lead=lead)
         return "\n".join([lead, *(f"• {p}" for p in composition.points)]), composition.used
 
-    def suggestions(self, used: Sequence[Hit], hits: Sequence[Hit]) -> tuple[Entry, ...]:
+    def suggestions(self, used: Sequence[Hit], covered: Covered) -> tuple[Entry, ...]:
+        """Follow-ups to offer under an answer quoting `used`. The sections the lines on unanswered
+        questions point to come first: their button reads what the line names."""
+        pointers = [part.related for part in covered.unanswered if part.related is not None]
         return tuple(
             self.catalog.suggestions(
                 used=[h.chunk.id for h in used],
-                related=[h.chunk.id for h in hits if h not in used],
+                related=[h.chunk.id for h in [*pointers, *covered.found.hits] if h not in used],
             )
         )
 
     def _notice(self, question: str, lang: str, message: str) -> Answer:
         return Answer(question=question, text=message, language=lang, in_scope=False)
+
+
+def pointer(verdict: Judgement) -> Hit | None:
+    """The section a decline names: the related one, or the one the verdict would answer from
+    (a message declined although it answers as a whole, since none of its questions does)."""
+    return verdict.hits[0] if verdict.answers else verdict.related
 
 
 def sources_of(hits: Sequence[Hit]) -> tuple[Source, ...]:

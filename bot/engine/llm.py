@@ -190,7 +190,7 @@ class GenerativeResponder(Responder):
                 text=body,
                 in_scope=True,
                 sources=sources,
-                suggestions=self.answerer.suggestions(covered.found.hits[:1], covered.found.hits),
+                suggestions=self.answerer.suggestions(covered.found.hits[:1], covered),
                 numbered=True,
             )
         )

@@ -112,9 +112,11 @@ def _short(label: str) -> str:
 
 
 def answer_keyboard(answer: Answer, answer_key: str, menu: Sequence[MenuItem]) -> InlineKeyboardMarkup:
-    """👍 / 👎 / sources, then suggested follow-ups; a declined question gets the topic `menu`."""
+    """👍 / 👎 / sources, then suggested follow-ups; a declined question gets the topic `menu`,
+    after the related section its text points to: one tap reads it, where retyping its heading
+    would have been the only way."""
     if not answer.in_scope:
-        return topics_keyboard(menu)
+        return InlineKeyboardMarkup(_question_rows(answer.suggestions) + _topic_rows(menu))
     rows = [
         [
             InlineKeyboardButton("👍", callback_data=callbacks.feedback(answer_key, positive=True)),
@@ -127,8 +129,12 @@ def answer_keyboard(answer: Answer, answer_key: str, menu: Sequence[MenuItem]) -
 
 def topics_keyboard(menu: Sequence[MenuItem]) -> InlineKeyboardMarkup:
     """The topic menu, two buttons a row; a button names its first topic (see `topic_button`)."""
+    return InlineKeyboardMarkup(_topic_rows(menu))
+
+
+def _topic_rows(menu: Sequence[MenuItem]) -> list[list[InlineKeyboardButton]]:
     buttons = [InlineKeyboardButton(_short(m.label), callback_data=callbacks.topic(m.topics[0][0])) for m in menu]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def topic_button(menu: Sequence[MenuItem], data: str) -> MenuItem | None:

@@ -80,3 +80,10 @@ def test_small_talk_beside_a_question_is_left_out_not_declined(answerer: Answere
 def test_a_short_question_in_an_english_message_is_searched_in_english(answerer: Answerer) -> None:
     answer = answerer.ask("How long does a LIVE match last? And the TikTok Shop?")
     assert answer.language == "en" and all(s.file.startswith("en/") for s in answer.sources)
+
+
+def test_a_question_left_open_points_to_its_own_topic_not_back_to_the_answer_before_it(answerer: Answerer) -> None:
+    answer = answerer.ask("Wie oft soll ich posten? Und wie viele Hashtags soll ich unter ein Video packen?")
+    assert answer.in_scope and "posten" in answer.sources[0].section
+    assert "Verwandt ist „Was bringen Hashtags auf TikTok?“" in answer.text
+    assert answer.suggestions[0].question == "Was bringen Hashtags auf TikTok?"  # one tap reads it

@@ -185,6 +185,20 @@ async def test_suggestion_button_answers_the_suggested_question(api: FakeBotAPI,
     assert suggestion[0].rstrip("…") in answer.params["text"]
 
 
+async def test_a_declined_question_offers_the_section_it_points_to_as_its_first_button(
+    api: FakeBotAPI, bot: Any
+) -> None:
+    reply = await ask(api, "Wie viele Hashtags soll ich unter ein Video packen?")
+    assert reply.params["text"].startswith("Dazu steht nichts in meinen Leitfäden")
+    assert "Verwandt ist „Was bringen Hashtags auf TikTok?“" in reply.params["text"]
+    label, data = buttons(reply)[0]
+    assert label == "Was bringen Hashtags auf TikTok?" and data.startswith("q:")
+    assert any(d.startswith("t:") for _, d in buttons(reply))  # the topic menu follows
+    await api.press(data, as_message(reply))
+    answer = (await api.wait_for_message(42, count=2))[1]
+    assert "Hashtag" in answer.params["text"] and "Dazu steht nichts" not in answer.params["text"]
+
+
 async def test_feedback_and_sources_buttons(api: FakeBotAPI, bot: Any) -> None:
     reply = await ask(api, "Wie viele Follower hat die Berliner Polizei auf TikTok?")
     data = dict((label, d) for label, d in buttons(reply))
