@@ -162,6 +162,14 @@ def test_a_question_about_ad_costs_is_answered_with_ad_budgets_not_live_gifts(an
     assert "Geschenk" not in answer.text and "Lautsprecher" not in answer.text
 
 
+def test_a_light_verb_does_not_decide_what_an_ad_cost_question_is_about(answerer: Answerer) -> None:
+    # "machen" was the question's rarest word, and the section on what ads cost never says it: the
+    # section on the Promote button (which does) answered with where to find Promote's statistics.
+    answer = answerer.ask("wie viel kostet es wenn ich werbung auf tiktok machen will")
+    assert answer.in_scope and answer.sources[0].section == "Was kostet Werbung auf TikTok mindestens?"
+    assert "US-Dollar" in answer.text.split("\n")[0]
+
+
 def test_a_yes_or_no_meant_for_a_narrower_question_is_never_a_bare_answer(answerer: Answerer) -> None:
     # Asked broadly about ads for apprentices, the sections that answer ask narrower questions (ads
     # for pupils under 18, whether ads pay off for hiring): a "Nein" or "Ja" to one of them must say

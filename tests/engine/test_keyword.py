@@ -18,6 +18,9 @@ TEXT = (
 def test_stems_drop_stopwords_and_join_digit_groups() -> None:
     assert tokenize("Das Video hatte 260.000 Aufrufe", "de") == ["video", "260000", "aufruf"]
     assert tokenize("The videos had 260,000 views", "en") == ["video", "260000", "view"]
+    # a light verb carries no topic: "Werbung machen" is about Werbung
+    assert tokenize("Wie mache ich Werbung?", "de") == ["werbung"]
+    assert tokenize("how do I make an ad", "en") == ["ad"]
 
 
 def test_bm25_prefers_the_document_with_the_rare_term() -> None:
