@@ -29,6 +29,7 @@ from bot.engine.keyword import AliasMap
 from bot.engine.parts import LEAD_IN
 from bot.engine.retrieval import Hit, Retriever
 from bot.engine.scope import ScopeCheck, is_compound, is_name, is_prefixed
+from bot.engine.types import section_key
 
 # The cosine similarity around which a passage starts to be about the question, per embedding
 # model (`python -m bench eval` prints where the scores lie); the decision below measures relevance
@@ -381,9 +382,12 @@ class Judge:
         terms = self.retriever.terms(" ".join(words), lang)
         return list(dict.fromkeys(t for t in terms if not t.startswith("~")))
 
-    def judge(self, question: str, query: str, lang: str, hits: list[Hit], relevance: float) -> Judgement:
+    def judge(
+        self, question: str, query: str, lang: str, hits: list[Hit], relevance: float, previous: str = ""
+    ) -> Judgement:
         """`question` as asked decides what kind of information is wanted; `query` (the question with
-        a follow-up's context resolved) decides which terms must be covered.
+        a follow-up's context resolved) decides which terms must be covered; `previous` is the
+        section the conversation's last answer led with.
 
         Every candidate is weighed; the one likeliest to answer leads, and answers if likely enough.
         """
@@ -391,8 +395,10 @@ class Judge:
             return Judgement(False, hits, reason="nothing found")
         weighed = tuple(self.weigh(question, query, lang, hits, relevance))
         leader = likeliest(weighed)
-        if leader is not None and leader.probability >= ANSWER_PROBABILITY:
-            ordered = [leader.hit, *(h for h in hits if h is not leader.hit)]
+        answering = leader if leader is not None and leader.probability >= ANSWER_PROBABILITY else None
+        answering = answering or self.asked_again(question, query, lang, weighed, previous)
+        if answering is not None:
+            ordered = [answering.hit, *(h for h in hits if h is not answering.hit)]
             return Judgement(True, ordered, weighed=weighed)
         # A section about another TikTok product than the one asked about is no pointer either.
         best = max(weighed, key=lambda w: (not w.signals.lacks_feature, w.rank))
@@ -411,6 +417,37 @@ class Judge:
             f"answer probability {best.probability:.2f} (relevance {relevance:.3f}, coverage {signals.coverage:.2f})"
         )
         return Judgement(False, ordered, chosen if near else None, reason, weighed)
+
+    def asked_again(
+        self, question: str, query: str, lang: str, weighed: Sequence[Weighed], previous: str
+    ) -> Weighed | None:
+        """The section the last answer led with, for a follow-up that asks nothing it does not say:
+        "Und welches Format?" after "Wie lange sollte ein Werbevideo sein?" asks what that section
+        holds, though one word of its own makes the question look too thin to answer. A follow-up is
+        not declined when the section it leans on ranks first and uses every word it asks with
+        (after an answer on ad formats, "und welche Hashtags?" ranks the section on hashtags first)."""
+        own = self.salient_terms(question, lang) if previous and query != question else []
+        if not own:
+            return None
+        first = max(weighed, key=lambda w: w.rank)
+        meta = first.hit.chunk.metadata
+        if section_key(str(meta["file"]), str(meta["section"])) != previous or not first.signals.eligible:
+            return None
+        idf = self.retriever.keyword_index(lang)[1].idf
+        said = self.retriever.section_terms(first.hit.chunk)
+        covered = coverage(own, said, self.retriever.aliases, lang, idf) >= 1.0 - 1e-9
+        return first if covered and first.signals.holds else None
+        idf = self.retriever.keyword_index(lang)[1].idf
+        first = max(weighed, key=lambda w: w.rank)
+        for candidate in (first,):
+            meta = candidate.hit.chunk.metadata
+            if section_key(str(meta["file"]), str(meta["section"])) != previous:
+                continue
+            said = self.retriever.section_terms(candidate.hit.chunk)
+            covered = coverage(own, said, self.retriever.aliases, lang, idf) >= 1.0 - 1e-9
+            if covered and candidate.signals.eligible and candidate.signals.holds:
+                return candidate
+        return None
 
     def weigh(self, question: str, query: str, lang: str, hits: Sequence[Hit], relevance: float) -> list[Weighed]:
         """Each candidate with its signals and the probability that it answers the question."""

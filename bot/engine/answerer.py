@@ -24,7 +24,7 @@ from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
 from bot.engine.shouting import unshout
 from bot.engine.smalltalk import Kind, recognise, strip_opening, without_small_talk
 from bot.engine.texts import text
-from bot.engine.types import Answer, Reference, Source, Turn
+from bot.engine.types import Answer, Reference, Source, Turn, section_key
 from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
 from bot.kb.index import KnowledgeIndex
 from bot.kb.language import detect_language
@@ -211,7 +211,9 @@ class Answerer:
                 answered.append(covered)
             else:
                 unanswered.append(Unanswered(question, examined.verdict.related))
-            turns.append(Turn(question, found.query, covered.language, in_scope=True, subject=found.subject))
+            led = found.hits[0].chunk.metadata if examined.verdict.answers else None
+            section = section_key(led["file"], led["section"]) if led is not None else ""
+            turns.append(Turn(question, found.query, covered.language, True, found.subject, section))
         message = whole.covered
         if not answered:
             logger.info("declined: none of %d questions answered", len(asked))
@@ -269,10 +271,12 @@ class Answerer:
         # to stand alone is judged both ways; it stays a follow-up unless it answers better alone.
         alone = self.retrieve(question, lang) if may_stand_alone(question, lang, list(history)) else None
         found = self.retrieve(question, lang, history, alone.relevance if alone is not None else None)
-        verdict = judge.judge(question, found.query, lang, found.hits, found.relevance)
+        previous = next((t.section for t in reversed(history) if t.in_scope), "")
+        verdict = judge.judge(question, found.query, lang, found.hits, found.relevance, previous)
         if alone is not None:
             alone_verdict = judge.judge(question, alone.query, lang, alone.hits, alone.relevance)
-            if alone_verdict.confidence > verdict.confidence:
+            # more confident alone, unless only the follow-up reading answers (by the section it leans on)
+            if alone_verdict.confidence > verdict.confidence and (alone_verdict.answers or not verdict.answers):
                 found, verdict = alone, alone_verdict
         found = replace(found, hits=verdict.hits[: self.settings.top_k])
         return Examined(Covered(question, lang, found), verdict)

@@ -21,6 +21,7 @@ class Turn:
     language: str
     in_scope: bool
     subject: str = ""  # what the conversation is about, for the next follow-up
+    section: str = ""  # the section the answer led with (`section_key`): "Und welches Format?" may ask it again
 
 
 @dataclass(frozen=True)
@@ -81,4 +82,10 @@ class Answer:
     declined: bool = False  # a question the knowledge base does not cover (not a notice like "too long")
 
     def as_turn(self) -> Turn:
-        return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject)
+        led = section_key(self.sources[0].file, self.sources[0].section) if self.in_scope and self.sources else ""
+        return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject, led)
+
+
+def section_key(file: str, heading: str) -> str:
+    """One guide section, across parts and index versions."""
+    return f"{file}#{heading}"

@@ -76,6 +76,17 @@ def test_a_follow_up_with_die_keeps_the_subject(answerer: Answerer) -> None:
     assert follow.in_scope and has_fact(follow.text, ["13 Monate"])
 
 
+def test_a_follow_up_is_answered_by_the_section_it_leans_on_when_that_says_all_it_asks(answerer: Answerer) -> None:
+    first = answerer.ask("wie lange sollte ein werbevideo sein")
+    assert first.in_scope and first.as_turn().section == "de/werbung.md#" + first.sources[0].section
+    again = answerer.ask("und welches format", [first.as_turn()])  # once declined, pointing to that very section
+    assert again.in_scope and again.sources[0].section == first.sources[0].section
+    assert "9:16" in again.text
+    # a word that section never uses is not answered from it
+    other = answerer.ask("und welche hashtags?", [first.as_turn()])
+    assert not other.sources or other.sources[0].section != first.sources[0].section
+
+
 def test_a_follow_up_to_a_question_the_guides_do_not_cover_is_not_answered_from_another_topic(
     answerer: Answerer,
 ) -> None:
