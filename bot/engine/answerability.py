@@ -433,21 +433,12 @@ class Judge:
         meta = first.hit.chunk.metadata
         if section_key(str(meta["file"]), str(meta["section"])) != previous or not first.signals.eligible:
             return None
+        if first.probability < POINTER_PROBABILITY:  # words every section uses ("und das video?") cover anything
+            return None
         idf = self.retriever.keyword_index(lang)[1].idf
         said = self.retriever.section_terms(first.hit.chunk)
         covered = coverage(own, said, self.retriever.aliases, lang, idf) >= 1.0 - 1e-9
         return first if covered and first.signals.holds else None
-        idf = self.retriever.keyword_index(lang)[1].idf
-        first = max(weighed, key=lambda w: w.rank)
-        for candidate in (first,):
-            meta = candidate.hit.chunk.metadata
-            if section_key(str(meta["file"]), str(meta["section"])) != previous:
-                continue
-            said = self.retriever.section_terms(candidate.hit.chunk)
-            covered = coverage(own, said, self.retriever.aliases, lang, idf) >= 1.0 - 1e-9
-            if covered and candidate.signals.eligible and candidate.signals.holds:
-                return candidate
-        return None
 
     def weigh(self, question: str, query: str, lang: str, hits: Sequence[Hit], relevance: float) -> list[Weighed]:
         """Each candidate with its signals and the probability that it answers the question."""

@@ -72,6 +72,12 @@ class Covered:
     parts: tuple[Covered, ...] = ()
     unanswered: tuple[Unanswered, ...] = ()
 
+    @property
+    def led_by(self) -> str:
+        """The section answering the message's last answered question: what a follow-up leans on."""
+        meta = (self.parts[-1] if self.parts else self).found.hits[0].chunk.metadata
+        return section_key(meta["file"], meta["section"])
+
 
 @dataclass(frozen=True)
 class Unanswered:
@@ -211,9 +217,8 @@ class Answerer:
                 answered.append(covered)
             else:
                 unanswered.append(Unanswered(question, examined.verdict.related))
-            led = found.hits[0].chunk.metadata if examined.verdict.answers else None
-            section = section_key(led["file"], led["section"]) if led is not None else ""
-            turns.append(Turn(question, found.query, covered.language, True, found.subject, section))
+            led_by = covered.led_by if examined.verdict.answers else ""
+            turns.append(Turn(question, found.query, covered.language, True, found.subject, led_by))
         message = whole.covered
         if not answered:
             logger.info("declined: none of %d questions answered", len(asked))
@@ -339,6 +344,7 @@ class Answerer:
             in_scope=True,
             sources=sources,
             suggestions=self.suggestions(used, covered),
+            led_by=covered.led_by,
         )
 
     def compose_block(self, covered: Covered) -> tuple[str, tuple[Hit, ...]]:

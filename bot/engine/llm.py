@@ -191,6 +191,7 @@ class GenerativeResponder(Responder):
                 in_scope=True,
                 sources=sources,
                 suggestions=self.answerer.suggestions(covered.found.hits[:1], covered),
+                led_by=covered.led_by,
                 numbered=True,
             )
         )

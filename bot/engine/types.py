@@ -80,10 +80,10 @@ class Answer:
     suggestions: tuple[Entry, ...] = ()  # follow-up questions the knowledge base answers
     numbered: bool = False  # the text cites its sources as [1], [2] in the order of `sources`
     declined: bool = False  # a question the knowledge base does not cover (not a notice like "too long")
+    led_by: str = ""  # the section (`section_key`) answering the last question answered: a follow-up may ask it again
 
     def as_turn(self) -> Turn:
-        led = section_key(self.sources[0].file, self.sources[0].section) if self.in_scope and self.sources else ""
-        return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject, led)
+        return Turn(self.question, self.standalone_question, self.language, self.in_scope, self.subject, self.led_by)
 
 
 def section_key(file: str, heading: str) -> str:
