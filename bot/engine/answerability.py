@@ -29,7 +29,6 @@ from bot.engine.keyword import AliasMap
 from bot.engine.parts import LEAD_IN
 from bot.engine.retrieval import Hit, Retriever
 from bot.engine.scope import ScopeCheck, is_compound, is_name, is_prefixed
-from bot.engine.types import section_key
 
 # The cosine similarity around which a passage starts to be about the question, per embedding
 # model (`python -m bench eval` prints where the scores lie); the decision below measures relevance
@@ -430,8 +429,7 @@ class Judge:
         if not own:
             return None
         first = max(weighed, key=lambda w: w.rank)
-        meta = first.hit.chunk.metadata
-        if section_key(str(meta["file"]), str(meta["section"])) != previous or not first.signals.eligible:
+        if first.hit.section != previous or not first.signals.eligible:
             return None
         if first.probability < POINTER_PROBABILITY:  # words every section uses ("und das video?") cover anything
             return None

@@ -24,7 +24,7 @@ from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
 from bot.engine.shouting import unshout
 from bot.engine.smalltalk import Kind, recognise, strip_opening, without_small_talk
 from bot.engine.texts import text
-from bot.engine.types import Answer, Reference, Source, Turn, section_key
+from bot.engine.types import Answer, Reference, Source, Turn
 from bot.kb.embeddings import KnowledgeEmbeddings, load_embeddings
 from bot.kb.index import KnowledgeIndex
 from bot.kb.language import detect_language
@@ -75,8 +75,7 @@ class Covered:
     @property
     def led_by(self) -> str:
         """The section answering the message's last answered question: what a follow-up leans on."""
-        meta = (self.parts[-1] if self.parts else self).found.hits[0].chunk.metadata
-        return section_key(meta["file"], meta["section"])
+        return (self.parts[-1] if self.parts else self).found.hits[0].section
 
 
 @dataclass(frozen=True)
@@ -223,7 +222,7 @@ class Answerer:
         if not answered:
             logger.info("declined: none of %d questions answered", len(asked))
             return self.decline(message.question, message.language, message.found, related=pointer(whole.verdict))
-        answering = {part.found.hits[0].chunk.id for part in answered}
+        answering = {part.led_by for part in answered}
         unanswered = [self._pointed(part, message_lang, answering) for part in unanswered]
         hits: dict[str, Hit] = {}
         for part in answered:
@@ -237,11 +236,11 @@ class Answerer:
         read after the question before it, it names no section or one that already answers:
         "Und wie viele Hashtags …?" after a question on posting pointed back to the section on
         posting, not to the one on hashtags."""
-        if part.related is not None and part.related.chunk.id not in answering:
+        if part.related is not None and part.related.section not in answering:
             return part
         examined = self.examine(part.question, (), language=lang)
         related = pointer(examined.verdict) if isinstance(examined, Examined) else None
-        return Unanswered(part.question, related if related is None or related.chunk.id not in answering else None)
+        return Unanswered(part.question, related if related is None or related.section not in answering else None)
 
     def examine(self, question: str, history: Sequence[Turn] = (), language: str | None = None) -> Answer | Examined:
         """Retrieval and the judge's verdict, before the verdict is acted on (calibration reads it).

@@ -47,6 +47,7 @@ class _Guide:
 
 class Catalog:
     def __init__(self, chunks: Iterable[Chunk]) -> None:
+        chunks = list(chunks)
         first_parts = [c for c in chunks if int(c.metadata.get("part", 0)) == 0]
         entries = [
             Entry(
@@ -62,6 +63,13 @@ class Catalog:
         ]
         self._entries = sorted(entries, key=lambda e: (e.file, e.position))
         self._by_id = {e.id: e for e in self._entries}
+        # A long section's later parts stand for the section, as its first part does: an answer or a
+        # pointer led by one gets the section's button and suggestions.
+        by_section = {(e.file, e.question): e for e in self._entries}
+        for c in chunks:
+            section = by_section.get((c.metadata["file"], c.metadata["section"]))
+            if section is not None:
+                self._by_id.setdefault(c.id, section)
         self._guides = {
             c.metadata["file"]: _Guide(
                 topic=c.metadata["topic"],

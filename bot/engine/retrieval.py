@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from bot.engine.adapter import QueryAdapter
 from bot.engine.keyword import BM25, AliasMap, compound_parts, tokenize
+from bot.engine.types import section_key
 from bot.kb.documents import Chunk
 from bot.kb.embeddings import KnowledgeEmbeddings
 from bot.kb.index import KnowledgeIndex
@@ -54,6 +55,11 @@ class Hit:
     dense: float  # cosine similarity to the question
     keyword: float  # BM25 score, 0 when no term matched
     similarity: float  # ranking vector (the mapped question, else the question) to the closest record
+
+    @property
+    def section(self) -> str:
+        """The guide section the passage belongs to, whichever of its parts it is (`section_key`)."""
+        return section_key(self.chunk.metadata["file"], self.chunk.metadata["section"])
 
 
 @dataclass(frozen=True)
