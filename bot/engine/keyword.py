@@ -94,7 +94,8 @@ def compound_parts(word: str, lang: str, known: frozenset[str]) -> tuple[str, ..
     datenschutz, straf), the longest known first part first, or nothing. `known` holds stems."""
     for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
         head, tail = word[:cut], word[cut:]
-        tail_parts = (stem(tail, lang),) if stem(tail, lang) in known else _tail_parts(tail, lang, known)
+        whole_tail = stem(tail, lang)
+        tail_parts = (whole_tail,) if whole_tail in known else _tail_parts(tail, lang, known)
         if not tail_parts:
             continue
         for link in _LINKS:
