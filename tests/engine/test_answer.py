@@ -254,3 +254,10 @@ def test_a_hacked_account_a_harassing_user_a_camera_live_and_a_new_username_get_
     assert camera.in_scope and has_fact(camera.text, ["LIVE Studio"])
     username = answerer.ask("How do I change my TikTok username?")  # once answered with the signs of a hack
     assert username.in_scope and has_fact(username.text, ["once every 30 days"])
+
+
+def test_a_tax_question_about_live_gifts_is_answered_with_the_tax_rules_not_how_gifts_earn(answerer: Answerer) -> None:
+    # Once answered from the section on how creators earn in a LIVE, which says nothing about tax.
+    answer = answerer.ask("muss ich steuern zahlen wenn ich mit live geschenken was verdiene")
+    assert answer.in_scope and answer.sources[0].section == "Muss ich Einnahmen aus TikTok versteuern?"
+    assert has_fact(answer.text, ["als Einkommen"])
