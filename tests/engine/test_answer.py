@@ -261,3 +261,20 @@ def test_a_tax_question_about_live_gifts_is_answered_with_the_tax_rules_not_how_
     answer = answerer.ask("muss ich steuern zahlen wenn ich mit live geschenken was verdiene")
     assert answer.in_scope and answer.sources[0].section == "Muss ich Einnahmen aus TikTok versteuern?"
     assert has_fact(answer.text, ["als Einkommen"])
+
+
+def test_free_food_for_an_influencer_a_monthly_ad_budget_and_sponsored_posts_are_understood(
+    answerer: Answerer,
+) -> None:
+    # "umsonst" is what the guide calls "kostenlos überlassen"; a budget per month is what the
+    # section on minimum ad spend works out for 31 days; "sponsored" is advertising. Each was declined.
+    free_meal = answerer.ask("die influencerin hat bei uns umsonst gegessen und gepostet, muss sie das kennzeichnen?")
+    assert free_meal.in_scope
+    assert (
+        free_meal.sources[0].section == "Wann muss eine Kooperation mit Influencern als Werbung gekennzeichnet werden?"
+    )
+    budget = answerer.ask("mit wie viel geld im monat muss ich für tiktok werbung rechnen")
+    assert budget.in_scope and budget.sources[0].section == "Was kostet Werbung auf TikTok mindestens?"
+    assert has_fact(budget.text, ["620 US-Dollar"])
+    sponsored = answerer.ask("do i have to label sponsored posts on our company account?")
+    assert sponsored.in_scope and "label" in sponsored.sources[0].section
