@@ -66,7 +66,7 @@ _ASKS = (
         Asked.MONEY,
         re.compile(
             r"\b(?:kost(?:et|en|e)|preis\w*|teuer\w*|gebühr\w*|provision\w*|mindestbudget|"
-            r"cost|costs|price\w*|pricing|fee|fees|charge|charges)\b|"
+            r"cost|costs|price\w*|pricing|fee|fees|charge|charges|how\s+expensive|how\s+much\s+(?:is|are))\b|"
             rf"\b{_HOW_MUCH}\b.*\b(?:geld|kohle|euro|dollar|verdien\w*|zahl\w*|bezahl\w*|ausgeb\w*|budget|"
             r"money|pay|paid|earn\w*|spend\w*|make)\b",
             re.IGNORECASE,
@@ -133,6 +133,11 @@ _HOLDS = {
 }
 _CLAUSE = re.compile(r"[.?!,;:]+\s*")
 OPENING_WORDS = 3  # "Was kostet", "Wie lange dauert", "How long does", "Seit wann gibt"
+# English puts the verb last: "what does a TikTok ad cost", "how much would it cost us" ask as
+# plainly as "Was kostet eine TikTok-Anzeige?".
+_ENGLISH_COST = re.compile(
+    r"^(?:what|how\s+much)\s+(?:does|do|did|would|will|could|might)\b(?:\s+\S+){0,5}?\s+cost\b", re.IGNORECASE
+)
 # A section that says plainly there is no figure answers a question for one.
 _NO_FIGURE = re.compile(
     r"\b(?:keine[nr]?\s+(?:festen?|offiziellen?|feste|verbindliche[nr]?)\s+\w+|nennt\s+(?:keine|kein)|"
@@ -220,8 +225,10 @@ def asked_plainly(question: str) -> Asked | None:
     Asked so plainly, only a section holding that kind of information may answer.
     """
     for clause in _CLAUSE.split(question):
-        opening = " ".join(LEAD_IN.sub("", clause.strip()).split()[:OPENING_WORDS])
-        kind = asked_for(opening)
+        clause = LEAD_IN.sub("", clause.strip())
+        if _ENGLISH_COST.match(clause):
+            return Asked.MONEY
+        kind = asked_for(" ".join(clause.split()[:OPENING_WORDS]))
         if kind is not None:
             return kind
     return None

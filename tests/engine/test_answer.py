@@ -278,3 +278,28 @@ def test_free_food_for_an_influencer_a_monthly_ad_budget_and_sponsored_posts_are
     assert has_fact(budget.text, ["620 US-Dollar"])
     sponsored = answerer.ask("do i have to label sponsored posts on our company account?")
     assert sponsored.in_scope and "label" in sponsored.sources[0].section
+
+
+def test_asked_what_job_ads_cost_after_an_answer_on_job_ads_the_minimum_budget_answers(answerer: Answerer) -> None:
+    # Once declined in German (the section on job ads names no amount) and answered in English
+    # from that section anyway.
+    for opener, follow_up, budget in [
+        ("kann ich auf tiktok stellenanzeigen schalten", "und was kostet das", "50 US-Dollar"),
+        ("are tiktok ads worth it for hiring", "and what does that cost", "50 US dollars"),
+    ]:
+        first = answerer.ask(opener)
+        assert first.in_scope
+        cost = answerer.ask(follow_up, [first.as_turn()])
+        assert cost.in_scope and has_fact(cost.text, [budget]), follow_up
+
+
+def test_what_goes_into_the_imprint_and_an_employee_who_quits_are_asked_as_follow_ups(answerer: Answerer) -> None:
+    # "rein" in "was muss da rein" is a particle, not a word the section must use (the section on
+    # whether an imprint is needed answered instead); "kündigt" is how owners say an employee leaves.
+    imprint = answerer.ask("brauche ich ein impressum auf tiktok")
+    contents = answerer.ask("und was muss da rein", [imprint.as_turn()])
+    assert contents.in_scope and contents.sources[0].section == "Was muss im Impressum für TikTok stehen?"
+    filming = answerer.ask("dürfen wir mitarbeiter filmen")
+    leaving = answerer.ask("und wenn einer kündigt?", [filming.as_turn()])
+    assert leaving.in_scope
+    assert leaving.sources[0].section == "Müssen wir Videos löschen, wenn ein Mitarbeiter das Unternehmen verlässt?"

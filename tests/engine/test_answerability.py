@@ -87,6 +87,16 @@ def test_only_a_question_opening_with_what_it_asks_for_requires_that_kind() -> N
     assert asked_plainly(side_clause) is None
 
 
+def test_an_english_question_asks_as_plainly_with_its_verb_at_the_end() -> None:
+    # "and what does that cost" after an answer on recruiting ads was answered from that section,
+    # which names no amount, because "cost" came fourth.
+    assert asked_plainly("and what does that cost?") is Asked.MONEY
+    assert asked_plainly("How much does a TikTok ad cost?") is Asked.MONEY
+    assert asked_plainly("how much is a job ad on tiktok") is Asked.MONEY
+    assert asked_plainly("how expensive is that") is Asked.MONEY
+    assert asked_plainly("what should we post when prices go up in our shop?") is None
+
+
 def test_a_follow_ups_resolved_subject_stays_with_the_sentence_it_completes() -> None:
     assert question_sentences("Und wie lange dauert das? (Werbung Snapchat)") == [
         "Und wie lange dauert das? (Werbung Snapchat)"
