@@ -152,7 +152,7 @@ class Answerer:
         relevance = retrieval.relevance
         subject = subject_of(question, lang)
         if query is not None:
-            previous = next(t.subject for t in reversed(history) if t.in_scope)
+            previous = next(t.subject for t in reversed(history) if t.subject)
             subject = " ".join(dict.fromkeys(f"{subject} {previous}".split()[:MAX_SUBJECT_WORDS]))
             if relevance >= self.threshold:
                 if own_relevance is None:  # searched as the question alone is (`examine`)

@@ -113,7 +113,7 @@ def may_stand_alone(question: str, lang: str, history: list[Turn]) -> bool:
 
 def needs_subject(question: str, lang: str, history: list[Turn]) -> bool:
     """A follow-up with nothing to follow ("Wie lange dauert das?" as a first message)."""
-    has_context = any(t.in_scope and t.subject for t in history)
+    has_context = any(t.subject for t in history)
     return not has_context and is_follow_up(question, lang) and not subject_of(question, lang)
 
 
@@ -150,8 +150,12 @@ def expand_ellipsis(question: str, history: list[Turn]) -> str | None:
 
 
 def contextualize(question: str, lang: str, history: list[Turn]) -> str | None:
-    """The retrieval query for a follow-up, or None when the question stands on its own."""
-    previous = next((t for t in reversed(history) if t.in_scope), None)
+    """The retrieval query for a follow-up, or None when the question stands on its own.
+
+    It leans on the last question asked about anything, answered or declined: "und was kostet das"
+    after a declined question on Pinterest ads asks about Pinterest, not about the last topic the
+    guides covered. Greetings and other notices carry no subject."""
+    previous = next((t for t in reversed(history) if t.subject), None)
     if previous is None or not previous.subject or not is_follow_up(question, lang):
         return None
     return f"{question} ({previous.subject})"

@@ -46,6 +46,7 @@ STOPWORDS = frozenset(
     überhaupt denn doch nun also quasi realistisch ungefähr grob kurz bisschen paar etwas insgesamt
     ich's gibt's is isses hat's aufm aufn drauf dran drin drüber nochmal nochmals bissl bissel sollt
     rein raus rauf runter rüber hinein herein heraus hinaus
+    heute heutzutage derzeit momentan mittlerweile inzwischen zurzeit aktuell today nowadays currently
     nirgends nirgendwo dauernd ständig eher eh sogar sonst läuft läufts riesen riesig riesige riesigen mega krass
     mach mache machen machst macht machte gemacht make makes making
     many much would will shall might got get gets getting gonna wanna really actually just like

@@ -303,3 +303,13 @@ def test_what_goes_into_the_imprint_and_an_employee_who_quits_are_asked_as_follo
     leaving = answerer.ask("und wenn einer kündigt?", [filming.as_turn()])
     assert leaving.in_scope
     assert leaving.sources[0].section == "Müssen wir Videos löschen, wenn ein Mitarbeiter das Unternehmen verlässt?"
+
+
+def test_a_follow_up_to_a_declined_question_keeps_that_questions_subject(answerer: Answerer) -> None:
+    # "und was kostet das" after a question on Pinterest ads asks what Pinterest ads cost; it was
+    # answered with TikTok's minimum budget, from the last question the guides had answered.
+    history = [answerer.ask("was kostet werbung auf tiktok").as_turn()]
+    pinterest = answerer.ask("und wie funktioniert werbung auf pinterest", history)
+    assert pinterest.declined
+    cost = answerer.ask("und was kostet das", [*history, pinterest.as_turn()])
+    assert cost.declined and "50 US-Dollar" not in cost.text
