@@ -313,3 +313,13 @@ def test_a_follow_up_to_a_declined_question_keeps_that_questions_subject(answere
     assert pinterest.declined
     cost = answerer.ask("und was kostet das", [*history, pinterest.as_turn()])
     assert cost.declined and "50 US-Dollar" not in cost.text
+
+
+def test_a_stolen_video_is_a_copied_one(answerer: Answerer) -> None:
+    # The guide says "kopiert"/"copies"; owners say "geklaut"/"steals". Both were declined.
+    for question in (
+        "jemand hat unser video geklaut, was können wir tun",
+        "what should i do if someone steals my video",
+    ):
+        answer = answerer.ask(question)
+        assert answer.in_scope and "opi" in answer.sources[0].section, question
