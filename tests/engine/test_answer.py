@@ -317,9 +317,15 @@ def test_a_follow_up_to_a_declined_question_keeps_that_questions_subject(answere
 
 def test_a_stolen_video_is_a_copied_one(answerer: Answerer) -> None:
     # The guide says "kopiert"/"copies"; owners say "geklaut"/"steals". Both were declined.
-    for question in (
-        "jemand hat unser video geklaut, was können wir tun",
-        "what should i do if someone steals my video",
-    ):
+    for question, section in [
+        (
+            "jemand hat unser video geklaut, was können wir tun",
+            "Was können wir tun, wenn jemand unsere Videos kopiert oder unser Logo auf TikTok missbraucht?",
+        ),
+        (
+            "what should i do if someone steals my video",
+            "What can we do if someone copies our videos or misuses our logo on TikTok?",
+        ),
+    ]:
         answer = answerer.ask(question)
-        assert answer.in_scope and "opi" in answer.sources[0].section, question
+        assert answer.in_scope and answer.sources[0].section == section, question
