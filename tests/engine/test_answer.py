@@ -329,3 +329,14 @@ def test_a_stolen_video_is_a_copied_one(answerer: Answerer) -> None:
     ]:
         answer = answerer.ask(question)
         assert answer.in_scope and answer.sources[0].section == section, question
+
+
+def test_a_winery_asking_about_alcohol_ads_gets_tiktoks_rule_not_the_giveaway_section(answerer: Answerer) -> None:
+    # Once answered from the section on giveaways, which mentions alcohol only as a banned prize.
+    answer = answerer.ask("wir verkaufen wein, dürfen wir auf tiktok überhaupt werbung für alkohol machen")
+    assert answer.in_scope
+    assert (
+        answer.sources[0].section
+        == "Darf ich auf TikTok Werbung für Wein, Bier oder andere alkoholische Getränke schalten?"
+    )
+    assert has_fact(answer.text, ["In Europa nicht"])
