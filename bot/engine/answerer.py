@@ -17,7 +17,14 @@ from bot.config import Settings
 from bot.engine.answerability import FOLLOW_UP_MARGIN, Answerability, Judge, Judgement
 from bot.engine.catalog import Catalog, Entry
 from bot.engine.extractive import compose
-from bot.engine.followup import contextualize, expand_ellipsis, may_stand_alone, needs_subject, subject_of
+from bot.engine.followup import (
+    contextualize,
+    expand_ellipsis,
+    leaned_on,
+    may_stand_alone,
+    needs_subject,
+    subject_of,
+)
 from bot.engine.live import LiveIndex
 from bot.engine.parts import asked_questions, asking_sentence
 from bot.engine.retrieval import DEFAULT_FUSION, Fusion, Hit, Retriever
@@ -152,8 +159,9 @@ class Answerer:
         relevance = retrieval.relevance
         subject = subject_of(question, lang)
         if query is not None:
-            previous = next(t.subject for t in reversed(history) if t.subject)
-            subject = " ".join(dict.fromkeys(f"{subject} {previous}".split()[:MAX_SUBJECT_WORDS]))
+            previous = leaned_on(history)
+            assert previous is not None  # a query was resolved against it
+            subject = " ".join(dict.fromkeys(f"{subject} {previous.subject}".split()[:MAX_SUBJECT_WORDS]))
             if relevance >= self.threshold:
                 if own_relevance is None:  # searched as the question alone is (`examine`)
                     own_relevance = self.live.search(self.with_scene(question, lang), lang, k=1).relevance
@@ -275,7 +283,8 @@ class Answerer:
         # to stand alone is judged both ways; it stays a follow-up unless it answers better alone.
         alone = self.retrieve(question, lang) if may_stand_alone(question, lang, list(history)) else None
         found = self.retrieve(question, lang, history, alone.relevance if alone is not None else None)
-        previous = next((t.section for t in reversed(history) if t.in_scope), "")
+        leaned = leaned_on(history)
+        previous = leaned.section if leaned is not None else ""
         verdict = judge.judge(question, found.query, lang, found.hits, found.relevance, previous)
         if alone is not None:
             alone_verdict = judge.judge(question, alone.query, lang, alone.hits, alone.relevance)

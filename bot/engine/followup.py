@@ -15,6 +15,7 @@ handled as a question of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, tokenize
 from bot.engine.types import Turn
@@ -113,7 +114,7 @@ def may_stand_alone(question: str, lang: str, history: list[Turn]) -> bool:
 
 def needs_subject(question: str, lang: str, history: list[Turn]) -> bool:
     """A follow-up with nothing to follow ("Wie lange dauert das?" as a first message)."""
-    has_context = any(t.subject for t in history)
+    has_context = leaned_on(history) is not None
     return not has_context and is_follow_up(question, lang) and not subject_of(question, lang)
 
 
@@ -149,13 +150,16 @@ def expand_ellipsis(question: str, history: list[Turn]) -> str | None:
     return f"{body} {part}{previous[len(body) :].strip() or '?'}"
 
 
-def contextualize(question: str, lang: str, history: list[Turn]) -> str | None:
-    """The retrieval query for a follow-up, or None when the question stands on its own.
+def leaned_on(history: Sequence[Turn]) -> Turn | None:
+    """The turn a follow-up leans on: the last question asked about anything, answered or declined.
+    "und was kostet das" after a declined question on Pinterest ads asks about Pinterest, not about
+    the last topic the guides covered. Greetings and other notices carry no subject."""
+    return next((t for t in reversed(history) if t.subject), None)
 
-    It leans on the last question asked about anything, answered or declined: "und was kostet das"
-    after a declined question on Pinterest ads asks about Pinterest, not about the last topic the
-    guides covered. Greetings and other notices carry no subject."""
-    previous = next((t for t in reversed(history) if t.subject), None)
-    if previous is None or not previous.subject or not is_follow_up(question, lang):
+
+def contextualize(question: str, lang: str, history: list[Turn]) -> str | None:
+    """The retrieval query for a follow-up, or None when the question stands on its own."""
+    previous = leaned_on(history)
+    if previous is None or not is_follow_up(question, lang):
         return None
     return f"{question} ({previous.subject})"
