@@ -340,3 +340,22 @@ def test_a_winery_asking_about_alcohol_ads_gets_tiktoks_rule_not_the_giveaway_se
         == "Darf ich auf TikTok Werbung für Wein, Bier oder andere alkoholische Getränke schalten?"
     )
     assert has_fact(answer.text, ["In Europa nicht"])
+
+
+def test_payouts_from_the_shop_and_from_live_gifts_are_answered_from_their_own_sections(answerer: Answerer) -> None:
+    # The shop payout was answered with how long a LIVE lasts; a payout elsewhere is no question for either.
+    shop = answerer.ask("wie lange dauert die auszahlung im tiktok shop")
+    assert shop.in_scope
+    assert shop.sources[0].section == "Wann zahlt der TikTok Shop mir das Geld für meine Verkäufe aus?"
+    assert has_fact(shop.text, ["sieben Tage nach der Zustellung"])  # the US rule, said to be the US rule
+    gifts = answerer.ask("how long does it take to get the money from my live gifts")
+    assert gifts.in_scope and has_fact(gifts.text, ["15 calendar days"])
+    assert not answerer.ask("wie lange dauert die auszahlung bei amazon").in_scope
+
+
+def test_which_products_tiktok_shop_does_not_allow_is_answered_with_its_two_lists(answerer: Answerer) -> None:
+    # Once answered with how to sell on TikTok Shop.
+    answer = answerer.ask("welche produkte darf man im tiktok shop nicht verkaufen")
+    assert answer.in_scope
+    assert answer.sources[0].section == "Welche Produkte darf man im TikTok Shop nicht verkaufen?"
+    assert has_fact(answer.text, ["Seller Center"])  # where the German list is
