@@ -359,3 +359,16 @@ def test_which_products_tiktok_shop_does_not_allow_is_answered_with_its_two_list
     assert answer.in_scope
     assert answer.sources[0].section == "Welche Produkte darf man im TikTok Shop nicht verkaufen?"
     assert has_fact(answer.text, ["Seller Center"])  # where the German list is
+
+
+def test_between_two_about_equally_likely_sections_the_one_ranked_first_answers(answerer: Answerer) -> None:
+    # Both lost by a thousandth: cashing out to whether a business account receives gifts, and
+    # whether TikTok pays off for a shop to whether TikTok Shop does.
+    gifts = answerer.ask("wie bekomme ich das geld aus live geschenken aufs konto")
+    assert gifts.in_scope
+    assert (
+        gifts.sources[0].section
+        == "Wie bekomme ich das Geld aus LIVE-Geschenken auf mein Konto, und wie lange dauert das?"
+    )
+    shop = answerer.ask("Lohnt sich TikTok für meinen Laden?")
+    assert shop.in_scope and "TikTok Shop" not in shop.sources[0].section
