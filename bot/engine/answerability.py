@@ -279,6 +279,7 @@ class Signals:
     lacks_asked: bool = False  # asked plainly for a kind of information this section does not hold
     lacks_platform: bool = False  # asks about another platform ("Instagram") this section does not name or cover
     lacks_feature: bool = False  # asks about a TikTok product ("TikTok Shop") neither this section nor its guide names
+    about_other_feature: bool = False  # its heading names a TikTok product ("LIVE") the question does not
 
     @property
     def eligible(self) -> bool:
@@ -358,6 +359,10 @@ def likeliest(weighed: Sequence[Weighed]) -> Weighed | None:
     eligible = [w for w in weighed if w.signals.eligible]
     if not eligible:
         return None
+    # A question that names no TikTok product is asked of TikTok at large: "wie alt muss man für
+    # tiktok sein" asks the minimum age for TikTok, not for going LIVE, when a section answers that.
+    general = [w for w in eligible if not w.signals.about_other_feature and w.probability >= ANSWER_PROBABILITY]
+    eligible = general or eligible
     best = max(w.probability for w in eligible)
     tie = 0.0 if any(w.signals.follow_up for w in eligible) else TIE_PROBABILITY
     return max((w for w in eligible if w.probability >= best - tie), key=lambda w: w.rank)
@@ -477,6 +482,7 @@ class Judge:
         # Likewise TikTok's own products: a section on the US ban is no answer to which products
         # the TikTok Shop bans. A guide's title names its product for every one of its sections.
         features = self.scope.features_named(asking_text)
+        mentioned = self.scope.features_named(query)  # scene-setting included: "... will live gehen. Darf er das?"
         asked = [self._sentence(part, question, query, lang) for part in sentences]
         # Words no guide knows are the question's, the same for every candidate: counted in the
         # sentence that asks (the one with the question mark), not in whichever sentence a
@@ -520,6 +526,7 @@ class Judge:
                     )
                 ),
                 lacks_feature=any(not feature.search(named) for feature in features),
+                about_other_feature=any(f not in mentioned for f in self.scope.features_named(heading)),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

@@ -372,3 +372,11 @@ def test_between_two_about_equally_likely_sections_the_one_ranked_first_answers(
     )
     shop = answerer.ask("Lohnt sich TikTok für meinen Laden?")
     assert shop.in_scope and "TikTok Shop" not in shop.sources[0].section
+
+
+def test_a_question_naming_no_tiktok_product_is_not_answered_from_a_section_about_live(answerer: Answerer) -> None:
+    # "wie alt muss man für tiktok sein" was answered with the minimum age for going LIVE (18).
+    answer = answerer.ask("wie alt muss man für tiktok sein")
+    assert not answer.sources or "live" not in answer.sources[0].section.lower()
+    staff = answerer.ask("Unser Azubi ist 17 und würde gern für uns live gehen. Darf er das?")
+    assert staff.in_scope and staff.sources[0].section == "Ab welchem Alter darf ich auf TikTok live gehen?"
