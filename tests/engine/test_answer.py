@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from bench.evaluation import has_fact
 from bot.engine.answerer import Answerer
+from bot.engine.types import Answer
+
+
+def answered_from(answerer: Answerer, question: str, section: str) -> Answer:
+    """The answer to a question the guides answer, led by the section that answers it."""
+    answer = answerer.ask(question)
+    assert answer.in_scope, question
+    assert answer.sources[0].section == section, question
+    return answer
 
 
 def test_german_question_gets_a_german_answer_with_the_fact_and_sources(answerer: Answerer) -> None:
@@ -333,20 +342,21 @@ def test_a_stolen_video_is_a_copied_one(answerer: Answerer) -> None:
 
 def test_a_winery_asking_about_alcohol_ads_gets_tiktoks_rule_not_the_giveaway_section(answerer: Answerer) -> None:
     # Once answered from the section on giveaways, which mentions alcohol only as a banned prize.
-    answer = answerer.ask("wir verkaufen wein, dürfen wir auf tiktok überhaupt werbung für alkohol machen")
-    assert answer.in_scope
-    assert (
-        answer.sources[0].section
-        == "Darf ich auf TikTok Werbung für Wein, Bier oder andere alkoholische Getränke schalten?"
+    answer = answered_from(
+        answerer,
+        "wir verkaufen wein, dürfen wir auf tiktok überhaupt werbung für alkohol machen",
+        "Darf ich auf TikTok Werbung für Wein, Bier oder andere alkoholische Getränke schalten?",
     )
     assert has_fact(answer.text, ["In Europa nicht"])
 
 
 def test_payouts_from_the_shop_and_from_live_gifts_are_answered_from_their_own_sections(answerer: Answerer) -> None:
     # The shop payout was answered with how long a LIVE lasts; a payout elsewhere is no question for either.
-    shop = answerer.ask("wie lange dauert die auszahlung im tiktok shop")
-    assert shop.in_scope
-    assert shop.sources[0].section == "Wann zahlt der TikTok Shop mir das Geld für meine Verkäufe aus?"
+    shop = answered_from(
+        answerer,
+        "wie lange dauert die auszahlung im tiktok shop",
+        "Wann zahlt der TikTok Shop mir das Geld für meine Verkäufe aus?",
+    )
     assert has_fact(shop.text, ["sieben Tage nach der Zustellung"])  # the US rule, said to be the US rule
     gifts = answerer.ask("how long does it take to get the money from my live gifts")
     assert gifts.in_scope and has_fact(gifts.text, ["15 calendar days"])
@@ -355,20 +365,21 @@ def test_payouts_from_the_shop_and_from_live_gifts_are_answered_from_their_own_s
 
 def test_which_products_tiktok_shop_does_not_allow_is_answered_with_its_two_lists(answerer: Answerer) -> None:
     # Once answered with how to sell on TikTok Shop.
-    answer = answerer.ask("welche produkte darf man im tiktok shop nicht verkaufen")
-    assert answer.in_scope
-    assert answer.sources[0].section == "Welche Produkte darf man im TikTok Shop nicht verkaufen?"
+    answer = answered_from(
+        answerer,
+        "welche produkte darf man im tiktok shop nicht verkaufen",
+        "Welche Produkte darf man im TikTok Shop nicht verkaufen?",
+    )
     assert has_fact(answer.text, ["Seller Center"])  # where the German list is
 
 
 def test_between_two_about_equally_likely_sections_the_one_ranked_first_answers(answerer: Answerer) -> None:
     # Both lost by a thousandth: cashing out to whether a business account receives gifts, and
     # whether TikTok pays off for a shop to whether TikTok Shop does.
-    gifts = answerer.ask("wie bekomme ich das geld aus live geschenken aufs konto")
-    assert gifts.in_scope
-    assert (
-        gifts.sources[0].section
-        == "Wie bekomme ich das Geld aus LIVE-Geschenken auf mein Konto, und wie lange dauert das?"
+    answered_from(
+        answerer,
+        "wie bekomme ich das geld aus live geschenken aufs konto",
+        "Wie bekomme ich das Geld aus LIVE-Geschenken auf mein Konto, und wie lange dauert das?",
     )
     shop = answerer.ask("Lohnt sich TikTok für meinen Laden?")
     assert shop.in_scope and "TikTok Shop" not in shop.sources[0].section
@@ -378,5 +389,8 @@ def test_a_question_naming_no_tiktok_product_is_not_answered_from_a_section_abou
     # "wie alt muss man für tiktok sein" was answered with the minimum age for going LIVE (18).
     answer = answerer.ask("wie alt muss man für tiktok sein")
     assert not answer.sources or "live" not in answer.sources[0].section.lower()
-    staff = answerer.ask("Unser Azubi ist 17 und würde gern für uns live gehen. Darf er das?")
-    assert staff.in_scope and staff.sources[0].section == "Ab welchem Alter darf ich auf TikTok live gehen?"
+    answered_from(
+        answerer,
+        "Unser Azubi ist 17 und würde gern für uns live gehen. Darf er das?",
+        "Ab welchem Alter darf ich auf TikTok live gehen?",
+    )
