@@ -394,3 +394,23 @@ def test_a_question_naming_no_tiktok_product_is_not_answered_from_a_section_abou
         "Unser Azubi ist 17 und würde gern für uns live gehen. Darf er das?",
         "Ab welchem Alter darf ich auf TikTok live gehen?",
     )
+
+
+def test_whether_tiktok_is_banned_here_is_answered_for_germany_not_with_the_us_ban(answerer: Answerer) -> None:
+    # Once answered from the section on the US ban, as if the US law applied here.
+    answer = answered_from(
+        answerer,
+        "ist tiktok in deutschland verboten",
+        "Ist TikTok in Deutschland oder in der EU verboten?",
+    )
+    assert has_fact(answer.text, ["nicht verboten"])
+    answered_from(answerer, "Will the EU ban TikTok?", "Is TikTok banned in Germany or the EU?")
+
+
+def test_what_to_watch_out_for_is_asked_with_words_that_name_no_topic(answerer: Answerer) -> None:
+    # "beachten" is in no guide and made the pixel question look as if it asked about something else.
+    answered_from(
+        answerer,
+        "Was ist beim TikTok-Pixel zu beachten?",
+        "Brauche ich für das TikTok-Pixel auf meiner Website eine Einwilligung?",
+    )
