@@ -51,6 +51,7 @@ STOPWORDS = frozenset(
     mach mache machen machst macht machte gemacht make makes making
     many much would will shall might got get gets getting gonna wanna really actually just like
     stuff thing things now still already even also any some very quite pretty maybe u ur im ive
+    beachten beachte beachtet achten achte aufpassen
     overall altogether generally basically
     dont doesnt cant wont bc btw pls thx ok okay yeah tho literally anybody anyone somebody someone
     gotta kinda sorta lol
