@@ -414,3 +414,14 @@ def test_what_to_watch_out_for_is_asked_with_words_that_name_no_topic(answerer: 
         "Was ist beim TikTok-Pixel zu beachten?",
         "Brauche ich für das TikTok-Pixel auf meiner Website eine Einwilligung?",
     )
+
+
+def test_deleting_a_video_is_not_answered_with_deleting_a_comment(answerer: Answerer) -> None:
+    # Once answered from the section on deleting comments; the guides have no source for deleting
+    # a video and say so, next to making it private, which TikTok's help describes.
+    answer = answered_from(
+        answerer,
+        "wie lösche ich ein video",
+        "Wie mache ich ein TikTok-Video nachträglich privat oder nur für bestimmte Leute sichtbar?",
+    )
+    assert has_fact(answer.text, ["nicht gefunden"])
