@@ -425,3 +425,10 @@ def test_deleting_a_video_is_not_answered_with_deleting_a_comment(answerer: Answ
         "Wie mache ich ein TikTok-Video nachträglich privat oder nur für bestimmte Leute sichtbar?",
     )
     assert has_fact(answer.text, ["nicht gefunden"])
+
+
+def test_whether_tiktok_exists_in_china_is_answered_with_douyin(answerer: Answerer) -> None:
+    # Once answered with China's data protection law, and in English with the US ban.
+    answer = answered_from(answerer, "ist tiktok in china erlaubt", "Gibt es TikTok auch in China?")
+    assert has_fact(answer.text, ["Douyin"])
+    answered_from(answerer, "is tiktok banned in china", "Is TikTok available in China?")
