@@ -432,3 +432,16 @@ def test_whether_tiktok_exists_in_china_is_answered_with_douyin(answerer: Answer
     answer = answered_from(answerer, "ist tiktok in china erlaubt", "Gibt es TikTok auch in China?")
     assert has_fact(answer.text, ["Douyin"])
     answered_from(answerer, "is tiktok banned in china", "Is TikTok available in China?")
+
+
+def test_what_tiktok_pays_per_thousand_views_is_not_answered_with_what_ads_cost(answerer: Answerer) -> None:
+    # Once answered with the auction price of ads; TikTok names no rate, and the answer says so.
+    answer = answered_from(
+        answerer, "wie viel geld bekommt man pro 1000 aufrufe", "Wie viel zahlt TikTok pro 1.000 Aufrufe?"
+    )
+    assert has_fact(answer.text, ["nennt TikTok nicht"])
+    answered_from(
+        answerer,
+        "wie viel kostet werbung pro 1000 aufrufe",
+        "Gibt es bei TikTok einen festen Preis pro Klick oder pro Aufruf?",
+    )
