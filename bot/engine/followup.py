@@ -28,7 +28,7 @@ _OPENERS = re.compile(  # longest first: what follows an opener is matched again
 _ANAPHORA = frozenset(
     """
     damit dabei dafür davon dazu darüber darin daran darauf danach dran drauf drin drüber dort dorthin
-    ihn ihm ihnen dies diese
+    er ihn ihm ihnen dies diese
     dieser dieses diesem diesen solche solchen eins
     it its that this these those they them their there he she him her
     """.split()
@@ -38,7 +38,8 @@ _FINAL_PRONOUNS = frozenset({"das", "es", "sie", "er", "that", "it", "this", "th
 # die gespeichert?", "muss ich die jetzt löschen?" (but "muss ich die Musik bezahlen?" has its noun).
 _POINTING = re.compile(
     r"\b(?:die|der|das|den|dem)\s+(?:jetzt|dann|noch|auch|schon|eigentlich|überhaupt|wirklich|da|dort|denn|"
-    r"mal|immer|nicht|nie|sofort|einfach|(?-i:ge[a-zäöüß]+(?:t|en)))\b",  # a participle, not "die Gebühren"
+    r"mal|immer|nicht|nie|sofort|einfach|später|wieder|bis|"
+    r"(?-i:ge[a-zäöüß]+(?:t|en)))\b",  # a participle, not "die Gebühren"
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-zäöüß]+")

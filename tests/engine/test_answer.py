@@ -85,6 +85,13 @@ def test_a_follow_up_with_die_keeps_the_subject(answerer: Answerer) -> None:
     assert follow.in_scope and has_fact(follow.text, ["13 Monate"])
 
 
+def test_a_follow_up_saying_er_for_the_algorithm_is_answered_about_the_algorithm(answerer: Answerer) -> None:
+    # "er" was not read as pointing back, so the follow-up was declined as a question of its own.
+    first = answerer.ask("Wie funktioniert der Algorithmus?")
+    follow = answerer.ask("wie lange dauert das bis er mich kennt", [first.as_turn()])
+    assert follow.in_scope and "Algorithmus" in follow.sources[0].section
+
+
 def test_a_follow_up_is_answered_by_the_section_it_leans_on_when_that_says_all_it_asks(answerer: Answerer) -> None:
     first = answerer.ask("wie lange sollte ein werbevideo sein")
     assert first.in_scope and first.as_turn().section == "de/werbung.md#" + first.sources[0].section

@@ -83,6 +83,8 @@ def test_without_a_conversation_nothing_is_expanded() -> None:
         ("Wie viele Nutzer hat TikTok in Deutschland?", False),
         ("How many TikTok users are there in Europe?", False),  # "there" after "are" points nowhere
         ("Can I sell there too?", True),
+        ("wie lange dauert das bis er mich kennt", True),  # "er" stands for the algorithm asked about
+        ("kann ich das später wieder ändern?", True),  # "das" with no noun after it
     ],
 )
 def test_pronouns_that_point_back_make_a_follow_up(question: str, points_back: bool) -> None:
