@@ -92,6 +92,13 @@ def test_a_follow_up_saying_er_for_the_algorithm_is_answered_about_the_algorithm
     assert follow.in_scope and "Algorithmus" in follow.sources[0].section
 
 
+def test_after_the_cost_of_selling_on_tiktok_shop_getting_paid_is_answered_with_the_payout(answerer: Answerer) -> None:
+    # "and when do i get paid" was answered with what affiliate creators are, who "get paid" a commission.
+    first = answerer.ask("what does tiktok shop cost sellers")
+    follow = answerer.ask("and when do i get paid", [first.as_turn()])
+    assert follow.in_scope and follow.sources[0].section == "When does TikTok Shop pay out the money for my sales?"
+
+
 def test_a_follow_up_is_answered_by_the_section_it_leans_on_when_that_says_all_it_asks(answerer: Answerer) -> None:
     first = answerer.ask("wie lange sollte ein werbevideo sein")
     assert first.in_scope and first.as_turn().section == "de/werbung.md#" + first.sources[0].section
