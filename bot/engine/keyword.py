@@ -55,6 +55,7 @@ STOPWORDS = frozenset(
     overall altogether generally basically
     dont doesnt cant wont bc btw pls thx ok okay yeah tho literally anybody anyone somebody someone
     gotta kinda sorta lol
+    re ve ll don isn aren doesn didn won wasn weren couldn shouldn wouldn haven hasn hadn
     """.split()
 )
 

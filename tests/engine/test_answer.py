@@ -459,3 +459,12 @@ def test_what_tiktok_pays_per_thousand_views_is_not_answered_with_what_ads_cost(
         "wie viel kostet werbung pro 1000 aufrufe",
         "Gibt es bei TikTok einen festen Preis pro Klick oder pro Aufruf?",
     )
+
+
+def test_a_bakery_asking_in_english_with_a_contraction_is_answered(answerer: Answerer) -> None:
+    # "we're" made "re" a word no guide uses, and the question was declined.
+    answered_from(
+        answerer,
+        "we're a bakery, is tiktok worth it for us",
+        "Is TikTok worth it for small and medium-sized businesses?",
+    )

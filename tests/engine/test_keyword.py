@@ -94,3 +94,9 @@ def test_an_alias_of_several_words_counts_only_as_that_phrase() -> None:
     assert aliases.expand(tokenize("seit wann gibt es tiktok", "de"), "de") == tokenize(
         "seit wann gibt es tiktok", "de"
     )
+
+
+def test_the_pieces_of_english_contractions_are_no_terms() -> None:
+    # "we're" left "re", a word no guide uses, which made the question look as if it asked about something else.
+    assert tokenize("we're a bakery, is tiktok worth it for us", "en") == tokenize("a bakery, is tiktok worth it", "en")
+    assert tokenize("I don't like it", "en") == tokenize("I like it", "en")
