@@ -33,7 +33,7 @@ _ANAPHORA = frozenset(
     it its that this these those they them their there he she him her
     """.split()
 )
-_FINAL_PRONOUNS = frozenset({"das", "es", "sie", "er", "that", "it", "this", "them"})
+_FINAL_PRONOUNS = frozenset({"das", "es", "sie"})  # the others point back anywhere (`_ANAPHORA`)
 # "die", "der", "das" stand for something said before when no noun follows them: "wie lang bleiben
 # die gespeichert?", "muss ich die jetzt löschen?" (but "muss ich die Musik bezahlen?" has its noun).
 _POINTING = re.compile(
