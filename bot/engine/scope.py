@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, AliasMap, compound_parts, stem
 
-_ENGLISH_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_ENGLISH_WORD = re.compile(r"[A-Za-z][\w'&-]*")
 # Nouns that name no subject matter: "Leute" in a question about reach says nothing about its topic.
 _GENERIC_NOUNS = frozenset(
     """
@@ -97,7 +97,8 @@ class ScopeCheck:
                 candidates = [w for w in _LOWER_WORD.findall(question) if w not in STOPWORDS]
         else:
             candidates = [w for w in _ENGLISH_WORD.findall(question) if w.lower() not in STOPWORDS]
-        return [word for word in candidates if not self._known(word, lang, known)]
+        # A single letter names nothing on its own ("Gen Z" is known by "Gen"; "Q&A" is one word).
+        return [word for word in candidates if len(word) > 1 and not self._known(word, lang, known)]
 
     def _known(self, word: str, lang: str, known: frozenset[str]) -> bool:
         """Known as it is, as a derivation or compound of known words, or by its first hyphenated part.

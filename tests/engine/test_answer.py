@@ -468,3 +468,9 @@ def test_a_bakery_asking_in_english_with_a_contraction_is_answered(answerer: Ans
         "we're a bakery, is tiktok worth it for us",
         "Is TikTok worth it for small and medium-sized businesses?",
     )
+
+
+def test_gen_z_and_teenies_are_the_young_audience(answerer: Answerer) -> None:
+    # "gen z" had two words no guide uses ("gen", and the single letter "z"): declined.
+    answered_from(answerer, "is tiktok only for gen z", "Is TikTok only for young target groups?")
+    answered_from(answerer, "ist tiktok nur was für teenies?", "Ist TikTok nur etwas für junge Zielgruppen?")

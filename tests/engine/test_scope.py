@@ -81,3 +81,20 @@ def test_a_loanword_the_other_languages_guides_use_is_known() -> None:
     check = ScopeCheck({"de": german, "en": [stem(w, "en") for w in ("session", "follower")]})
     assert check.unknown_terms("brauch ich follower für ne live session?", "de") == []
     assert check.unknown_terms("brauch ich follower für ne live sitzung?", "de") == ["sitzung"]
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "unknown"),
+    [
+        ("what r the rules for European ads, what gets u banned", "en", ["rules", "ads", "banned"]),
+        ("Is Facebook for Gen X?", "en", ["Gen"]),
+        ("What about Q&A on Instagram?", "en", ["Q&A"]),
+        ("Wie schalte ich Q&A bei Instagram ein?", "de", ["Q&A"]),
+    ],
+)
+def test_a_single_letter_is_no_unknown_word_but_q_and_a_is_one(
+    check: ScopeCheck, question: str, lang: str, unknown: list[str]
+) -> None:
+    # Chat shorthand ("r", "u") and the letter of "Gen X" named no topic the guides lack; the
+    # question was declined for them. "Q&A" is one word, and one the guides do not use.
+    assert check.unknown_terms(question, lang) == unknown
