@@ -474,3 +474,13 @@ def test_gen_z_and_teenies_are_the_young_audience(answerer: Answerer) -> None:
     # "gen z" had two words no guide uses ("gen", and the single letter "z"): declined.
     answered_from(answerer, "is tiktok only for gen z", "Is TikTok only for young target groups?")
     answered_from(answerer, "ist tiktok nur was für teenies?", "Ist TikTok nur etwas für junge Zielgruppen?")
+
+
+def test_everyday_verbs_of_using_something_are_understood(answerer: Answerer) -> None:
+    # "nehmen" and "packen" (for "nutzen") were words the sections do not use: both declined.
+    answered_from(
+        answerer,
+        "soll ich fürs geschäft ein privates profil nehmen oder ein firmenkonto?",
+        "Sollte mein Betrieb ein Unternehmenskonto nutzen?",
+    )
+    answered_from(answerer, "welche hashtags soll ich unter mein video packen", "Was bringen Hashtags auf TikTok?")
