@@ -21,8 +21,8 @@ from bot.engine.keyword import GERMAN_NOUN, STOPWORDS, tokenize
 from bot.engine.types import Turn
 
 _OPENERS = re.compile(  # longest first: what follows an opener is matched against it
-    r"^\s*(und\s+was\s+ist\s+mit|und\s+was|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|und|aber|oder|also|"
-    r"and\s+what\s+about|and\s+what|what\s+about|how\s+about|and|but|so)\b",
+    r"^\s*(und\s+was\s+ist\s+mit|und\s+was|was\s+ist\s+mit|wie\s+ist\s+es\s+mit|auch\s+wenn|selbst\s+wenn|"
+    r"und|aber|oder|also|and\s+what\s+about|and\s+what|what\s+about|how\s+about|even\s+if|and|but|so)\b",
     re.IGNORECASE,
 )
 _ANAPHORA = frozenset(

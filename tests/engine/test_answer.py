@@ -484,3 +484,11 @@ def test_everyday_verbs_of_using_something_are_understood(answerer: Answerer) ->
         "Sollte mein Betrieb ein Unternehmenskonto nutzen?",
     )
     answered_from(answerer, "welche hashtags soll ich unter mein video packen", "Was bringen Hashtags auf TikTok?")
+
+
+def test_an_even_if_after_a_question_asks_that_question_again_with_its_condition(answerer: Answerer) -> None:
+    # "even if i was not paid?" was read as a question of its own and declined.
+    first = answerer.ask("do i have to label ads on tiktok")
+    answer = answerer.ask("even if i was not paid?", [first.as_turn()])
+    assert answer.in_scope
+    assert answer.sources[0].section == "When does a collaboration with influencers have to be labelled as advertising?"

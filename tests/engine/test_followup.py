@@ -85,6 +85,9 @@ def test_without_a_conversation_nothing_is_expanded() -> None:
         ("Can I sell there too?", True),
         ("wie lange dauert das bis er mich kennt", True),  # "er" stands for the algorithm asked about
         ("kann ich das später wieder ändern?", True),  # "das" with no noun after it
+        ("auch wenn ich nichts bezahlt bekommen hab?", True),  # a condition on the question before
+        ("selbst wenn ich nur zwei Videos poste?", True),
+        ("even if i was not paid?", True),
     ],
 )
 def test_pronouns_that_point_back_make_a_follow_up(question: str, points_back: bool) -> None:
