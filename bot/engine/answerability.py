@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from rapidfuzz import fuzz
+
 from bot.config import Settings
 from bot.engine.keyword import AliasMap
 from bot.engine.parts import LEAD_IN
@@ -190,6 +192,10 @@ CALIBRATIONS: dict[str, Calibration] = {
 # my guides" with a pointer (cross-validated at 0.6: 2.4 points fewer wrong answers than at 0.5,
 # for 3.5 points fewer facts; `python -m bench calibrate` prints the whole curve).
 ANSWER_PROBABILITY = 0.6
+# The rapidfuzz token-sort ratio from which a question counts as asked in the words of a question a
+# section declares (word order, case and punctuation aside).
+DECLARED_MATCH = 95
+_WORDS = re.compile(r"\w+")
 # Answer probabilities this close count as a tie, which the ranking breaks (see `likeliest`).
 TIE_PROBABILITY = 0.02
 
@@ -280,6 +286,7 @@ class Signals:
     lacks_platform: bool = False  # asks about another platform ("Instagram") this section does not name or cover
     lacks_feature: bool = False  # asks about a TikTok product ("TikTok Shop") neither this section nor its guide names
     about_other_feature: bool = False  # its heading names a TikTok product ("LIVE") the question does not
+    declared: bool = False  # the question is, in its words, one this section declares it answers
 
     @property
     def eligible(self) -> bool:
@@ -359,6 +366,12 @@ def likeliest(weighed: Sequence[Weighed]) -> Weighed | None:
     eligible = [w for w in weighed if w.signals.eligible]
     if not eligible:
         return None
+    # Asked in the very words a section declares it answers, the author's word decides: "how long
+    # should a tiktok ad be" is declared by the section on ad lengths, yet "how long" and "ad" had
+    # ranked the one on how long the ad review takes first.
+    declared = [w for w in eligible if w.signals.declared and w.probability >= ANSWER_PROBABILITY]
+    if declared:
+        return max(declared, key=lambda w: w.probability)
     # A question that names no TikTok product is asked of TikTok at large: "wie alt muss man für
     # tiktok sein" asks the minimum age for TikTok, not for going LIVE, when a section answers that.
     general = [w for w in eligible if not w.signals.about_other_feature and w.probability >= ANSWER_PROBABILITY]
@@ -366,6 +379,12 @@ def likeliest(weighed: Sequence[Weighed]) -> Weighed | None:
     best = max(w.probability for w in eligible)
     tie = 0.0 if any(w.signals.follow_up for w in eligible) else TIE_PROBABILITY
     return max((w for w in eligible if w.probability >= best - tie), key=lambda w: w.rank)
+
+
+def asked_as_declared(question: str, declared: Sequence[str]) -> bool:
+    """Whether a question is, word order, case and punctuation aside, one the section declares."""
+    asked = " ".join(_WORDS.findall(question.lower()))
+    return any(fuzz.token_sort_ratio(asked, " ".join(_WORDS.findall(d.lower()))) >= DECLARED_MATCH for d in declared)
 
 
 def coverage(
@@ -527,6 +546,7 @@ class Judge:
                 ),
                 lacks_feature=any(not feature.search(named) for feature in features),
                 about_other_feature=any(f not in mentioned for f in self.scope.features_named(heading)),
+                declared=asked_as_declared(question, hit.chunk.questions),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

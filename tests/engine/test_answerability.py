@@ -14,6 +14,7 @@ from bot.engine.answerability import (
     Asked,
     Signals,
     answer_probability,
+    asked_as_declared,
     asked_for,
     asked_plainly,
     coverage,
@@ -419,3 +420,27 @@ def test_the_job_an_employer_recruits_for_sets_the_scene(answerer: Answerer) -> 
     # "nurses" is in no guide; counted as a word the guides lack, it declined a recruiting question.
     answer = answerer.ask("How can we use TikTok to recruit nurses?")
     assert answer.in_scope and answer.sources[0].topic == "recruiting"
+
+
+def test_a_question_in_the_words_a_section_declares_is_recognised_whatever_the_word_order() -> None:
+    declared = ["wie alt muss man sein für tiktok", "How long should a TikTok ad be?"]
+    assert asked_as_declared("wie alt muss man für tiktok sein", declared)
+    assert asked_as_declared("how long should a tiktok ad be", declared)
+    assert not asked_as_declared("wie alt sind die leute auf tiktok", declared)
+    assert not asked_as_declared("how long does tiktok take to review an ad", declared)
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("wie alt muss man für tiktok sein", "Ab welchem Alter darf man TikTok nutzen?"),
+        ("how long should a tiktok ad be", "What length and format do TikTok video ads need?"),
+    ],
+)
+def test_asked_in_the_words_a_section_declares_that_section_answers(
+    answerer: Answerer, question: str, section: str
+) -> None:
+    # The age of TikTok's users and the length of an ad's review had come first: both share the
+    # asking words ("wie alt", "how long") and more with the question than the declared answer.
+    answer = answerer.ask(question)
+    assert answer.in_scope and answer.sources[0].section == section
