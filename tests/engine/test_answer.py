@@ -492,3 +492,13 @@ def test_an_even_if_after_a_question_asks_that_question_again_with_its_condition
     answer = answerer.ask("even if i was not paid?", [first.as_turn()])
     assert answer.in_scope
     assert answer.sources[0].section == "When does a collaboration with influencers have to be labelled as advertising?"
+
+
+def test_a_link_in_the_bio_and_who_watches_are_answered_in_an_owners_words(answerer: Answerer) -> None:
+    # Both declined: "Link" is "verlinken" in the section, "anguckt" is "angeschaut".
+    answered_from(
+        answerer, "kann ich einen link in die bio packen", "Kann ich im Unternehmenskonto Website und E-Mail angeben?"
+    )
+    answered_from(
+        answerer, "wo seh ich wer meine videos anguckt", "Wo sehe ich, wie oft meine Videos angesehen wurden?"
+    )
