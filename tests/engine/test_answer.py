@@ -502,3 +502,13 @@ def test_a_link_in_the_bio_and_who_watches_are_answered_in_an_owners_words(answe
     answered_from(
         answerer, "wo seh ich wer meine videos anguckt", "Wo sehe ich, wie oft meine Videos angesehen wurden?"
     )
+
+
+def test_a_rough_price_per_thousand_ad_views_gets_the_blogs_ranges_marked_as_theirs(answerer: Answerer) -> None:
+    # Once answered with what TikTok pays creators per 1,000 views: a price the other way round.
+    answer = answered_from(
+        answerer,
+        "wie viel kostet tiktok werbung pro 1000 views",
+        "Was kostet TikTok-Werbung ungefähr pro 1.000 Einblendungen (CPM)?",
+    )
+    assert has_fact(answer.text, ["nennt TikTok nicht"]) and "Blogs" in answer.text
