@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import snowballstemmer
 
 _DIGIT_GROUP = re.compile(r"(?<=\d)[.,'’\u202f\u00a0 ](?=\d{3}\b)")
-# German capitalises nouns (not the first word of a sentence); inner dots and hyphens stay in the
-# word, so "Musical.ly" and "TikTok-Live" are one noun each.
+# German capitalises nouns (not the first word of a sentence); inner dots, hyphens and ampersands
+# stay in the word, so "Musical.ly", "TikTok-Live" and "Q&A" are one noun each.
 GERMAN_NOUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\wÄÖÜäöüß]*(?:[.\-&][\wÄÖÜäöüß]+)*")
 _TOKEN = re.compile(r"[a-zäöüß0-9]+")
 _STEMMERS = {"de": "german", "en": "english"}
