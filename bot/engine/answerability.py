@@ -17,6 +17,7 @@ answer.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -383,8 +384,14 @@ def likeliest(weighed: Sequence[Weighed]) -> Weighed | None:
 
 def asked_as_declared(question: str, declared: Sequence[str]) -> bool:
     """Whether a question is, word order, case and punctuation aside, one the section declares."""
-    asked = " ".join(_WORDS.findall(question.lower()))
-    return any(fuzz.token_sort_ratio(asked, " ".join(_WORDS.findall(d.lower()))) >= DECLARED_MATCH for d in declared)
+    asked = _plain_words(question)
+    return any(fuzz.token_sort_ratio(asked, _plain_words(d)) >= DECLARED_MATCH for d in declared)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _plain_words(text: str) -> str:
+    # Asked once per candidate section, and the declared questions recur in every search that finds them.
+    return " ".join(_WORDS.findall(text.lower()))
 
 
 def coverage(
