@@ -423,15 +423,6 @@ def test_whether_tiktok_is_banned_here_is_answered_for_germany_not_with_the_us_b
     answered_from(answerer, "Will the EU ban TikTok?", "Is TikTok banned in Germany or the EU?")
 
 
-def test_what_to_watch_out_for_is_asked_with_words_that_name_no_topic(answerer: Answerer) -> None:
-    # "beachten" is in no guide and made the pixel question look as if it asked about something else.
-    answered_from(
-        answerer,
-        "Was ist beim TikTok-Pixel zu beachten?",
-        "Brauche ich für das TikTok-Pixel auf meiner Website eine Einwilligung?",
-    )
-
-
 def test_deleting_a_video_is_not_answered_with_deleting_a_comment(answerer: Answerer) -> None:
     # Once answered from the section on deleting comments; the guides have no source for deleting
     # a video and say so, next to making it private, which TikTok's help describes.
@@ -463,15 +454,6 @@ def test_what_tiktok_pays_per_thousand_views_is_not_answered_with_what_ads_cost(
     )
 
 
-def test_a_bakery_asking_in_english_with_a_contraction_is_answered(answerer: Answerer) -> None:
-    # "we're" made "re" a word no guide uses, and the question was declined.
-    answered_from(
-        answerer,
-        "we're a bakery, is tiktok worth it for us",
-        "Is TikTok worth it for small and medium-sized businesses?",
-    )
-
-
 def test_an_even_if_after_a_question_asks_that_question_again_with_its_condition(answerer: Answerer) -> None:
     # "even if i was not paid?" was read as a question of its own and declined.
     first = answerer.ask("do i have to label ads on tiktok")
@@ -493,6 +475,13 @@ def test_a_rough_price_per_thousand_ad_views_gets_the_blogs_ranges_marked_as_the
 @pytest.mark.parametrize(
     ("question", "section"),
     [
+        # "beachten" is in no guide and made the question look as if it asked about something else
+        (
+            "Was ist beim TikTok-Pixel zu beachten?",
+            "Brauche ich für das TikTok-Pixel auf meiner Website eine Einwilligung?",
+        ),
+        # "we're" left "re", a word no guide uses
+        ("we're a bakery, is tiktok worth it for us", "Is TikTok worth it for small and medium-sized businesses?"),
         # "gen" and the single letter "z" were words no guide uses
         ("is tiktok only for gen z", "Is TikTok only for young target groups?"),
         ("ist tiktok nur was für teenies?", "Ist TikTok nur etwas für junge Zielgruppen?"),
@@ -510,5 +499,6 @@ def test_a_rough_price_per_thousand_ad_views_gets_the_blogs_ranges_marked_as_the
 def test_an_owners_everyday_words_find_the_section_that_answers(
     answerer: Answerer, question: str, section: str
 ) -> None:
-    # Each was declined for a word the guides put otherwise (knowledge/vocabulary.yaml).
+    # Each was declined for a word that asks nothing or that the guides put otherwise
+    # (knowledge/vocabulary.yaml, the stopwords).
     answered_from(answerer, question, section)
