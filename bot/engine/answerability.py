@@ -196,6 +196,11 @@ ANSWER_PROBABILITY = 0.6
 # The rapidfuzz token-sort ratio from which a question counts as asked in the words of a question a
 # section declares (word order, case and punctuation aside).
 DECLARED_MATCH = 95
+# Asked in those words, a section needs less of the decision to answer: the owner asked what its
+# author wrote it for. "what is the for you page" had been declined at 0.53, the section headed
+# "What is the For You page (FYP)?" being about as close as the one on why the page matters.
+DECLARED_PROBABILITY = POINTER_PROBABILITY
+_ASIDE = re.compile(r"\([^)]*\)")
 _WORDS = re.compile(r"\w+")
 # Answer probabilities this close count as a tie, which the ranking breaks (see `likeliest`).
 TIE_PROBABILITY = 0.02
@@ -370,7 +375,7 @@ def likeliest(weighed: Sequence[Weighed]) -> Weighed | None:
     # Asked in the very words a section declares it answers, the author's word decides: "how long
     # should a tiktok ad be" is declared by the section on ad lengths, yet "how long" and "ad" had
     # ranked the one on how long the ad review takes first.
-    declared = [w for w in eligible if w.signals.declared and w.probability >= ANSWER_PROBABILITY]
+    declared = [w for w in eligible if w.signals.declared and w.probability >= DECLARED_PROBABILITY]
     if declared:
         return max(declared, key=lambda w: w.probability)
     # A question that names no TikTok product is asked of TikTok at large: "wie alt muss man für
@@ -380,6 +385,11 @@ def likeliest(weighed: Sequence[Weighed]) -> Weighed | None:
     best = max(w.probability for w in eligible)
     tie = 0.0 if any(w.signals.follow_up for w in eligible) else TIE_PROBABILITY
     return max((w for w in eligible if w.probability >= best - tie), key=lambda w: w.rank)
+
+
+def answering_bar(weighed: Weighed) -> float:
+    """The probability from which a candidate answers (lower when asked in the words it declares)."""
+    return DECLARED_PROBABILITY if weighed.signals.declared else ANSWER_PROBABILITY
 
 
 def asked_as_declared(question: str, declared: Sequence[str]) -> bool:
@@ -444,7 +454,7 @@ class Judge:
             return Judgement(False, hits, reason="nothing found")
         weighed = tuple(self.weigh(question, query, lang, hits, relevance))
         leader = likeliest(weighed)
-        answering = leader if leader is not None and leader.probability >= ANSWER_PROBABILITY else None
+        answering = leader if leader is not None and leader.probability >= answering_bar(leader) else None
         answering = answering or self.asked_again(question, query, lang, weighed, previous)
         if answering is not None:
             ordered = [answering.hit, *(h for h in hits if h is not answering.hit)]
@@ -553,7 +563,8 @@ class Judge:
                 ),
                 lacks_feature=any(not feature.search(named) for feature in features),
                 about_other_feature=any(f not in mentioned for f in self.scope.features_named(heading)),
-                declared=asked_as_declared(question, hit.chunk.questions),
+                # The heading is the first question a section answers; an aside in it ("(FYP)") is not asked.
+                declared=asked_as_declared(question, (_ASIDE.sub(" ", heading), *hit.chunk.questions)),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

@@ -435,6 +435,8 @@ def test_a_question_in_the_words_a_section_declares_is_recognised_whatever_the_w
     [
         ("wie alt muss man für tiktok sein", "Ab welchem Alter darf man TikTok nutzen?"),
         ("how long should a tiktok ad be", "What length and format do TikTok video ads need?"),
+        # The heading, its aside "(FYP)" aside: declined at 0.53 beside the section on why the page matters.
+        ("what is the for you page", "What is the For You page (FYP)?"),
     ],
 )
 def test_asked_in_the_words_a_section_declares_that_section_answers(
