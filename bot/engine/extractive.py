@@ -19,7 +19,10 @@ from bot.engine.keyword import tokenize
 from bot.engine.retrieval import Hit
 from bot.kb.sentences import split_sentences, split_units
 
-MAX_POINTS = 4
+# Enough for the whole of nine sections in ten (a lead and up to six more sentences): a section is
+# written as one answer, and four points had cut the sentence holding the fact from longer ones
+# (the court ruling on deleting videos of staff who left) while keeping one that pointed back to it.
+MAX_POINTS = 6
 MAX_LIST_ITEMS = 8  # an announced list is shown whole (within reason)
 BORROW_MARGIN = 1.5  # how much better another section's sentence must match to be borrowed
 SPECIFIC_IDF = 1.0  # a term in fewer than about a third of the sections names a subject

@@ -502,3 +502,16 @@ def test_an_owners_everyday_words_find_the_section_that_answers(
     # Each was declined for a word that asks nothing or that the guides put otherwise
     # (knowledge/vocabulary.yaml, the stopwords).
     answered_from(answerer, question, section)
+
+
+def test_a_longer_section_is_answered_whole_not_cut_to_the_sentences_sharing_the_question_words(
+    answerer: Answerer,
+) -> None:
+    # Four points had dropped the ruling that a withdrawal needs a plausible reason and kept the
+    # sentence after it, whose "dort" then pointed at nothing.
+    answer = answerer.ask("ein ex-mitarbeiter will dass wir alle videos mit ihm löschen, müssen wir das?")
+    assert (
+        answer.in_scope
+        and answer.sources[0].section == "Müssen wir Videos löschen, wenn ein Mitarbeiter das Unternehmen verlässt?"
+    )
+    assert "plausiblen Grund" in answer.text and "genügte dort nicht" in answer.text
