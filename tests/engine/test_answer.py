@@ -515,3 +515,18 @@ def test_a_longer_section_is_answered_whole_not_cut_to_the_sentences_sharing_the
         and answer.sources[0].section == "Müssen wir Videos löschen, wenn ein Mitarbeiter das Unternehmen verlässt?"
     )
     assert "plausiblen Grund" in answer.text and "genügte dort nicht" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("wie viele hashtags soll ich nehmen", "keine empfohlene Anzahl"),
+        ("how many hashtags should i use", "does not publish a recommended number"),
+    ],
+)
+def test_how_many_hashtags_is_answered_with_tiktok_naming_no_number(
+    answerer: Answerer, question: str, fact: str
+) -> None:
+    # The German section said it in words the judge did not read as "no figure", and declined.
+    answer = answerer.ask(question)
+    assert answer.in_scope and fact in answer.text
