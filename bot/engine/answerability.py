@@ -348,7 +348,7 @@ class Judgement:
     """Whether the guides answer a question, from which section, and what is related otherwise."""
 
     answers: bool
-    hits: list[Hit]  # reordered: the answering section first
+    hits: list[Hit]  # reordered: the answering section first (then those that may add to its answer)
     related: Hit | None = None  # for a decline: the nearest section, as a pointer
     reason: str = ""
     weighed: tuple[Weighed, ...] = ()  # every candidate with its signals (calibration reads them)
@@ -457,7 +457,16 @@ class Judge:
         answering = leader if leader is not None and leader.probability >= answering_bar(leader) else None
         answering = answering or self.asked_again(question, query, lang, weighed, previous)
         if answering is not None:
-            ordered = [answering.hit, *(h for h in hits if h is not answering.hit)]
+            # Asked of TikTok at large, a section on one of its products (its heading names it) adds
+            # nothing to the answer: "ist tiktok in deutschland verboten" had ended with the products
+            # TikTok Shop bans. Nor does one missing the product a question names.
+            general = not self.scope.features_named(query)
+            aside = {
+                w.hit.chunk.id
+                for w in weighed
+                if w.signals.lacks_feature or (general and w.signals.about_other_feature)
+            }
+            ordered = [answering.hit, *(h for h in hits if h is not answering.hit and h.chunk.id not in aside)]
             return Judgement(True, ordered, weighed=weighed)
         # A section about another TikTok product than the one asked about is no pointer either.
         best = max(weighed, key=lambda w: (not w.signals.lacks_feature, w.rank))

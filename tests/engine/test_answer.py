@@ -530,3 +530,12 @@ def test_how_many_hashtags_is_answered_with_tiktok_naming_no_number(
     # The German section said it in words the judge did not read as "no figure", and declined.
     answer = answerer.ask(question)
     assert answer.in_scope and fact in answer.text
+
+
+def test_a_question_about_tiktok_at_large_borrows_nothing_from_a_section_on_one_of_its_products(
+    answerer: Answerer,
+) -> None:
+    # Sharing "verboten", the products TikTok Shop bans had closed the answer on whether TikTok is banned.
+    answer = answerer.ask("ist tiktok in deutschland verboten")
+    assert answer.in_scope and answer.sources[0].section == "Ist TikTok in Deutschland oder in der EU verboten?"
+    assert "Schusswaffen" not in answer.text and all("TikTok Shop" not in s.section for s in answer.sources)
