@@ -28,7 +28,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 
 from bot.config import Settings
-from bot.engine.keyword import AliasMap
+from bot.engine.keyword import AliasMap, tokenize
 from bot.engine.parts import LEAD_IN
 from bot.engine.retrieval import Hit, Retriever
 from bot.engine.scope import ScopeCheck, is_compound, is_name, is_prefixed
@@ -392,10 +392,18 @@ def answering_bar(weighed: Weighed) -> float:
     return DECLARED_PROBABILITY if weighed.signals.declared else ANSWER_PROBABILITY
 
 
-def asked_as_declared(question: str, declared: Sequence[str]) -> bool:
-    """Whether a question is, word order, case and punctuation aside, one the section declares."""
+def asked_as_declared(question: str, declared: Sequence[str], lang: str) -> bool:
+    """Whether a question is, word order, case and punctuation aside, one the section declares;
+    or asks the same kind of information about the very same terms, fillers aside ("who owns tiktok
+    now" is "Who owns TikTok?", and had been declined)."""
     asked = _plain_words(question)
-    return any(fuzz.token_sort_ratio(asked, _plain_words(d)) >= DECLARED_MATCH for d in declared)
+    terms = frozenset(tokenize(question, lang))
+    kind = asked_for(question)
+    return any(
+        fuzz.token_sort_ratio(asked, _plain_words(d)) >= DECLARED_MATCH
+        or (len(terms) >= 2 and terms == frozenset(tokenize(d, lang)) and asked_for(d) is kind)
+        for d in declared
+    )
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -573,7 +581,7 @@ class Judge:
                 lacks_feature=any(not feature.search(named) for feature in features),
                 about_other_feature=any(f not in mentioned for f in self.scope.features_named(heading)),
                 # The heading is the first question a section answers; an aside in it ("(FYP)") is not asked.
-                declared=asked_as_declared(question, (_ASIDE.sub(" ", heading), *hit.chunk.questions)),
+                declared=asked_as_declared(question, (_ASIDE.sub(" ", heading), *hit.chunk.questions), lang),
             )
             calibration = self.answerability.calibration
             rank = answer_probability(signals, calibration.ranking)

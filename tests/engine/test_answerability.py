@@ -424,10 +424,18 @@ def test_the_job_an_employer_recruits_for_sets_the_scene(answerer: Answerer) -> 
 
 def test_a_question_in_the_words_a_section_declares_is_recognised_whatever_the_word_order() -> None:
     declared = ["wie alt muss man sein für tiktok", "How long should a TikTok ad be?"]
-    assert asked_as_declared("wie alt muss man für tiktok sein", declared)
-    assert asked_as_declared("how long should a tiktok ad be", declared)
-    assert not asked_as_declared("wie alt sind die leute auf tiktok", declared)
-    assert not asked_as_declared("how long does tiktok take to review an ad", declared)
+    assert asked_as_declared("wie alt muss man für tiktok sein", declared, "de")
+    assert asked_as_declared("how long should a tiktok ad be", declared, "en")
+    assert not asked_as_declared("wie alt sind die leute auf tiktok", declared, "de")
+    assert not asked_as_declared("how long does tiktok take to review an ad", declared, "en")
+
+
+def test_a_question_asking_about_the_same_terms_as_a_declared_one_fillers_aside_is_recognised() -> None:
+    assert asked_as_declared("who owns tiktok now", ["Who owns TikTok?"], "en")
+    assert asked_as_declared("wem gehört tiktok jetzt eigentlich", ["Wem gehört TikTok?"], "de")
+    # The same terms asking for another kind of information are another question.
+    assert not asked_as_declared("when did tiktok start", ["How did TikTok start?"], "en")
+    assert not asked_as_declared("who owns tiktok in america", ["Who owns TikTok?"], "en")
 
 
 @pytest.mark.parametrize(
@@ -437,6 +445,7 @@ def test_a_question_in_the_words_a_section_declares_is_recognised_whatever_the_w
         ("how long should a tiktok ad be", "What length and format do TikTok video ads need?"),
         # The heading, its aside "(FYP)" aside: declined at 0.53 beside the section on why the page matters.
         ("what is the for you page", "What is the For You page (FYP)?"),
+        ("who owns tiktok now", "Who owns TikTok?"),  # declined at 0.46: "now" drew it towards the US ban
     ],
 )
 def test_asked_in_the_words_a_section_declares_that_section_answers(
