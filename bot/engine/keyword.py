@@ -132,10 +132,15 @@ def tokenize(text: str, lang: str) -> list[str]:
     return list(_tokens(text, lang))
 
 
+# "US" in capitals is the country ("TikTok in the US", "das US-Geschäft"), not the pronoun "us";
+# in "US-Dollar" and "US$" it names the currency, and stays out as before.
+_US = re.compile(r"\bU\.?S\.?(?![\wÄÖÜäöüß.$-])(?!\s*(?i:dollars?)\b)")
+
+
 @functools.lru_cache(maxsize=20_000)
 def _tokens(text: str, lang: str) -> tuple[str, ...]:
     # Guide sentences recur in every answer that quotes them: their tokens are computed once.
-    words = _TOKEN.findall(join_digit_groups(text.lower()))
+    words = _TOKEN.findall(join_digit_groups(_US.sub("USA", text).lower()))
     return tuple(stem(w, lang) for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 

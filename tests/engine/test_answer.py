@@ -539,3 +539,9 @@ def test_a_question_about_tiktok_at_large_borrows_nothing_from_a_section_on_one_
     answer = answerer.ask("ist tiktok in deutschland verboten")
     assert answer.in_scope and answer.sources[0].section == "Ist TikTok in Deutschland oder in der EU verboten?"
     assert "Schusswaffen" not in answer.text and all("TikTok Shop" not in s.section for s in answer.sources)
+
+
+def test_the_us_in_capitals_is_asked_about_as_the_country(answerer: Answerer) -> None:
+    # Read as the pronoun "us", the country was dropped from the question, which was declined.
+    answer = answerer.ask("what happened with tiktok in the US")
+    assert answer.in_scope and answer.sources[0].section == "What happened to the TikTok ban in the United States?"

@@ -23,6 +23,13 @@ def test_stems_drop_stopwords_and_join_digit_groups() -> None:
     assert tokenize("how do I make an ad", "en") == ["ad"]
 
 
+def test_us_in_capitals_is_the_country_and_us_in_lower_case_the_pronoun() -> None:
+    assert tokenize("what happened to tiktok in the US", "en") == tokenize("what happened to tiktok in the USA", "en")
+    assert "usa" in tokenize("in the U.S.", "en")
+    assert "usa" not in tokenize("can you tell us more", "en")
+    assert "usa" not in tokenize("mindestens 50 US-Dollar oder 20 US$", "de")  # the currency is no country
+
+
 def test_bm25_prefers_the_document_with_the_rare_term() -> None:
     docs = [tokenize(t, "de") for t in ("Matches dauern fünf Minuten", "Geschenke im Live", "Live und Geschenke")]
     scores = BM25(docs).scores(tokenize("Wie lange dauert ein Match?", "de"))
