@@ -132,8 +132,9 @@ def tokenize(text: str, lang: str) -> list[str]:
     return list(_tokens(text, lang))
 
 
-# "US" in capitals is the country ("TikTok in the US", "das US-Geschäft"), not the pronoun "us";
-# in "US-Dollar" and "US$" it names the currency, and stays out as before.
+# "US" in capitals is the country ("TikTok in the US", "in the U.S."), not the pronoun "us". In
+# compounds ("US-Geschäft", "US-Dollar") and in "US$" it stays out as before: counted as the country,
+# compounds drew questions on the USA to sections that mention the US business in passing.
 _US = re.compile(r"\bU\.?S\.?(?![\wÄÖÜäöüß.$-])(?!\s*(?i:dollars?)\b)")
 
 
